@@ -1,0 +1,10 @@
+/** Unit, engine (DuckDB), infra (CDK) and runtime (moto) tests. The Trino suite has its own config. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/conformance/'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
+  testTimeout: 120000,
+};

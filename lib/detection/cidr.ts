@@ -1,0 +1,107 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** Default internal address space: RFC 1918, RFC 6598 shared space, IPv6 unique local. */
+export const DEFAULT_INTERNAL_CIDRS: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+];
+
+export type Cidr =
+  | { readonly family: 4; readonly text: string; readonly octets: number[]; readonly prefix: number }
+  | { readonly family: 6; readonly text: string; readonly hextets: number[]; readonly prefix: number };
+
+/** Longest IPv6 prefix the portable SQL supports (hextets are matched one by one, see ipv6Condition). */
+export const MAX_IPV6_PREFIX = 64;
+
+function expandIPv6(addr: string): number[] {
+  const [head, tail] = addr.includes('::') ? addr.split('::') : [addr, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const missing = 8 - h.length - t.length;
+  const all = tail === undefined ? h : [...h, ...Array<string>(missing).fill('0'), ...t];
+  return all.map((x) => Number.parseInt(x, 16));
+}
+
+/** Parse and validate `a.b.c.d/n` or `x:y::/n`. Throws an error that quotes the bad value. */
+export function parseCidr(text: string): Cidr {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  if (!m) throw new Error(`invalid CIDR '${text}': expected address/prefix, e.g. 10.0.0.0/8`);
+  const [, addr, p] = m as unknown as [string, string, string];
+  const prefix = Number(p);
+  if (isIPv4(addr)) {
+    if (prefix > 32) throw new Error(`invalid CIDR '${text}': IPv4 prefix must be 0-32`);
+    return { family: 4, text, octets: addr.split('.').map(Number), prefix };
+  }
+  if (isIPv6(addr) && !addr.includes('.')) {
+    if (prefix > 128) throw new Error(`invalid CIDR '${text}': IPv6 prefix must be 0-128`);
+    if (prefix > MAX_IPV6_PREFIX)
+      throw new Error(
+        `unsupported CIDR '${text}': IPv6 prefixes longer than /${MAX_IPV6_PREFIX} are not supported (use the enclosing /${MAX_IPV6_PREFIX})`,
+      );
+    return { family: 6, text, hextets: expandIPv6(addr), prefix };
+  }
+  throw new Error(`invalid CIDR '${text}': '${addr}' is not an IPv4 or IPv6 address`);
+}
+
+/** Bounds of the partial unit (octet or hextet) that a prefix cuts through. */
+function partialRange(value: number, bitsKept: number, width: number): [number, number] {
+  const free = width - bitsKept;
+  const lo = (value >> free) << free;
+  return [lo, lo + (1 << free) - 1];
+}
+
+function ipv4Condition(col: string, c: Extract<Cidr, { family: 4 }>): string {
+  const parts: string[] = [];
+  const full = Math.floor(c.prefix / 8);
+  // Whole octets compare as strings: flow logs write decimal octets without leading zeros.
+  for (let i = 0; i < full; i++) parts.push(`split_part(${col}, '.', ${i + 1}) = '${c.octets[i]}'`);
+  const rest = c.prefix % 8;
+  if (rest > 0) {
+    const [lo, hi] = partialRange(c.octets[full]!, rest, 8);
+    parts.push(`TRY_CAST(split_part(${col}, '.', ${full + 1}) AS INTEGER) BETWEEN ${lo} AND ${hi}`);
+  }
+  // A dotted address without ':' is IPv4 (IPv4-mapped IPv6 is not written by flow logs).
+  parts.unshift(`strpos(${col}, ':') = 0`);
+  if (c.prefix === 0) parts.push(`strpos(${col}, '.') > 0`);
+  return `(${parts.join(' AND ')})`;
+}
+
+function hextet(col: string, i: number): string {
+  // Hextets are compared as zero-padded lowercase hex, so string order equals numeric order.
+  return `lpad(lower(split_part(${col}, ':', ${i + 1})), 4, '0')`;
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+function ipv6Condition(col: string, c: Extract<Cidr, { family: 6 }>): string {
+  const parts = [`strpos(${col}, ':') > 0`];
+  const full = Math.floor(c.prefix / 16);
+  const rest = c.prefix % 16;
+  const used = full + (rest > 0 ? 1 : 0);
+  // Every hextet we test must be written out: an address whose '::' falls inside the prefix
+  // does not match (documented limitation; VPC and ULA addresses write their leading hextets).
+  for (let i = 0; i < used; i++) parts.push(`split_part(${col}, ':', ${i + 1}) <> ''`);
+  for (let i = 0; i < full; i++) parts.push(`${hextet(col, i)} = '${hex4(c.hextets[i]!)}'`);
+  if (rest > 0) {
+    const [lo, hi] = partialRange(c.hextets[full]!, rest, 16);
+    parts.push(`${hextet(col, full)} BETWEEN '${hex4(lo)}' AND '${hex4(hi)}'`);
+  }
+  return `(${parts.join(' AND ')})`;
+}
+
+/**
+ * A portable (Trino and DuckDB) boolean SQL expression: is `col` inside any of the CIDRs?
+ * Only validated numbers and the caller's column identifier reach the SQL text.
+ * The result is never NULL: a NULL or unparsable address is "not internal".
+ */
+export function cidrMembershipSql(col: string, cidrs: readonly Cidr[]): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(col)) throw new Error(`invalid column '${col}'`);
+  if (cidrs.length === 0) return 'false';
+  const terms = cidrs.map((c) => (c.family === 4 ? ipv4Condition(col, c) : ipv6Condition(col, c)));
+  return `COALESCE((${terms.join(' OR ')}), false)`;
+}

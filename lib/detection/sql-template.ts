@@ -1,0 +1,135 @@
+import { type Cidr, cidrMembershipSql } from './cidr';
+import type { SqlParam } from './engine';
+
+/**
+ * Detection and saved-query SQL is Athena SQL plus two template forms, both expanded here
+ * before the query is sent and neither ever taking user text into the SQL string:
+ *   :name                         a bound parameter (becomes `?`; lists become `?, ?, ...`)
+ *   {{ is_internal(col) }}        CIDR membership from validated config, as integer/hex comparisons
+ *   {{ is_external(col) }}        col IS NOT NULL AND NOT internal
+ * String literals, quoted identifiers and comments are left alone.
+ */
+export type TemplatePart =
+  | { readonly kind: 'sql'; readonly text: string }
+  | { readonly kind: 'param'; readonly name: string }
+  | { readonly kind: 'macro'; readonly fn: 'is_internal' | 'is_external'; readonly column: string };
+
+export class SqlTemplateError extends Error {
+  constructor(where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'SqlTemplateError';
+  }
+}
+
+/** Split SQL into literal text, `:param` placeholders and `{{ macro(col) }}` calls. */
+export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let buf = '';
+  let i = 0;
+  const flush = () => {
+    if (buf) parts.push({ kind: 'sql', text: buf });
+    buf = '';
+  };
+  const skipQuoted = (q: string) => {
+    // Copies a '...' literal or "..." identifier, honouring doubled quotes as escapes.
+    let j = i + 1;
+    while (j < sql.length) {
+      if (sql[j] === q) {
+        if (sql[j + 1] === q) {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      j++;
+    }
+    if (j >= sql.length) throw new SqlTemplateError(where, `unterminated ${q} quote`);
+    buf += sql.slice(i, j + 1);
+    i = j + 1;
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      skipQuoted(c);
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const j = end === -1 ? sql.length : end;
+      buf += sql.slice(i, j);
+      i = j;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) throw new SqlTemplateError(where, 'unterminated /* comment');
+      buf += sql.slice(i, end + 2);
+      i = end + 2;
+    } else if (c === '{' && sql[i + 1] === '{') {
+      const end = sql.indexOf('}}', i);
+      if (end === -1) throw new SqlTemplateError(where, 'unterminated {{ macro');
+      const body = sql.slice(i + 2, end).trim();
+      const m = /^(is_internal|is_external)\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)$/.exec(body);
+      if (!m)
+        throw new SqlTemplateError(
+          where,
+          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col))`,
+        );
+      flush();
+      parts.push({ kind: 'macro', fn: m[1] as 'is_internal' | 'is_external', column: m[2]! });
+      i = end + 2;
+    } else if (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':' && /[a-z]/.test(sql[i + 1] ?? '')) {
+      const m = /^:([a-z][a-z0-9_]*)/.exec(sql.slice(i))!;
+      flush();
+      parts.push({ kind: 'param', name: m[1]! });
+      i += m[0].length;
+    } else if (c === '?') {
+      throw new SqlTemplateError(where, "use named :parameters, not '?', so parameters are bound by name");
+    } else {
+      buf += c;
+      i++;
+    }
+  }
+  flush();
+  return parts;
+}
+
+export function templateParamNames(parts: readonly TemplatePart[]): Set<string> {
+  return new Set(parts.flatMap((p) => (p.kind === 'param' ? [p.name] : [])));
+}
+
+export type ParamValue = SqlParam | readonly SqlParam[];
+
+export interface RenderedSql {
+  readonly sql: string;
+  readonly params: SqlParam[];
+}
+
+/**
+ * Turn a template into SQL with positional `?` and the matching parameter list. A list value
+ * expands to one `?` per item (callers replace an empty list by a typed sentinel first).
+ */
+export function renderSqlTemplate(
+  parts: readonly TemplatePart[],
+  values: Readonly<Record<string, ParamValue>>,
+  internal: readonly Cidr[],
+  where: string,
+): RenderedSql {
+  let sql = '';
+  const params: SqlParam[] = [];
+  for (const p of parts) {
+    if (p.kind === 'sql') sql += p.text;
+    else if (p.kind === 'macro') {
+      const inside = cidrMembershipSql(p.column, internal);
+      sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
+    } else {
+      const v = values[p.name];
+      if (v === undefined) throw new SqlTemplateError(where, `no value for parameter :${p.name}`);
+      if (Array.isArray(v)) {
+        if (v.length === 0) throw new SqlTemplateError(where, `list parameter :${p.name} is empty`);
+        sql += v.map(() => '?').join(', ');
+        params.push(...(v as readonly SqlParam[]));
+      } else {
+        sql += '?';
+        params.push(v as SqlParam);
+      }
+    }
+  }
+  return { sql: sql.trim(), params };
+}
