@@ -68,13 +68,13 @@ export function toJson(value: unknown, indent?: number): string {
     (_k, v) => {
       if (typeof v === 'bigint') {
         marks.push(v.toString());
-        return `\u0000bigint${marks.length - 1}\u0000`;
+        return `@@fw-bigint-${marks.length - 1}@@`;
       }
       return v;
     },
     indent,
   );
-  return text.replace(/"\u0000bigint(\d+)\u0000"/g, (_m, i: string) => marks[Number(i)]!);
+  return text.replace(/"@@fw-bigint-(\d+)@@"/g, (_m, i: string) => marks[Number(i)]!);
 }
 
 /**
