@@ -1,0 +1,25 @@
+/**
+ * Environment variable names shared by the CDK constructs (which set them) and the Lambda
+ * handlers (which read them, once per cold start, through a validated config object).
+ */
+export const ENV = {
+  /** Id of the detection a detection Lambda runs. */
+  DETECTION_ID: 'FLOWWATCH_DETECTION_ID',
+  /** JSON {thresholds, lists} validated at synth; merged over the detection's defaults. */
+  DETECTION_SETTINGS: 'FLOWWATCH_DETECTION_SETTINGS',
+  /** JSON array of internal CIDRs, validated at synth. */
+  INTERNAL_CIDRS: 'FLOWWATCH_INTERNAL_CIDRS',
+  WORKGROUP: 'FLOWWATCH_WORKGROUP',
+  DATABASE: 'FLOWWATCH_DATABASE',
+  /** `hour` or `day`: how the flow_logs table's dt partitions are formatted. */
+  PARTITION_GRANULARITY: 'FLOWWATCH_PARTITION_GRANULARITY',
+  /** Seconds to wait for late flow log delivery before a window is considered complete. */
+  DELIVERY_DELAY_SECONDS: 'FLOWWATCH_DELIVERY_DELAY_SECONDS',
+  DEDUPE_TABLE: 'FLOWWATCH_DEDUPE_TABLE',
+  ALERT_TOPIC_ARN: 'FLOWWATCH_ALERT_TOPIC_ARN',
+  SLACK_SECRET_ARN: 'FLOWWATCH_SLACK_SECRET_ARN',
+  /** `true` when an AWS Chatbot channel subscribes to the alert topic. */
+  CHATBOT_ENABLED: 'FLOWWATCH_CHATBOT_ENABLED',
+  /** Folder holding sql/detections inside the Lambda bundle. */
+  SQL_DIR: 'FLOWWATCH_SQL_DIR',
+} as const;
