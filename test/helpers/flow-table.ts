@@ -4,7 +4,7 @@ import { formatDt } from '../../lib/detection/window';
 import { createFlowLogsTableSql, FLOW_LOGS_TABLE } from '../../lib/local/schema';
 
 /**
- * A flow log record for tests: column name (underscored, e.g. `log_status`) -> value.
+ * A flow log record for tests: column name (underscored, e.g. `log_status`) -> value; `-` or null is NULL.
  * `start`/`end` take Unix seconds or an ISO time. Missing fields are NULL, like a `-` in a
  * log file, except for the defaults in FLOW_ROW_DEFAULTS. The partition columns are derived:
  * `dt` is the hour of `start`, `aws_account_id` the account, `aws_region` the region (or us-east-1).
@@ -59,7 +59,7 @@ export function completeRow(row: FlowRow, where: string): Record<string, string 
   merged.end =
     merged.end === undefined
       ? start + 59
-      : merged.end === null
+      : merged.end === null || merged.end === '-'
         ? null
         : toEpochSeconds(merged.end, `${where}: end`);
   merged.dt ??= formatDt(start, 'hour');
@@ -68,7 +68,8 @@ export function completeRow(row: FlowRow, where: string): Record<string, string 
   const out: Record<string, string | number | bigint | null> = {};
   for (const c of COLUMNS) {
     const v = merged[c.name];
-    if (v === undefined || v === null) out[c.name] = null;
+    // '-' is how flow logs write a missing value; the local reader turns it into NULL too.
+    if (v === undefined || v === null || v === '-') out[c.name] = null;
     else if (c.type === 'string') out[c.name] = String(v);
     else {
       const n = typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : v;
