@@ -5,7 +5,8 @@ description: >
   Traffic toward one external address that looks like your instances taking part in a denial
   of service: at least min_sources distinct internal sources, or a peak rate of at least
   min_packets_per_second. The rate is per minute of flow start: each record contributes
-  packets / max(duration, 60 s) to the minute it started in, and the minutes' sums are compared.
+  packets / max(duration, 60 s) to the minute it started in; the busiest minute's sum,
+  rounded to whole packets per second, is compared.
   Egress only (flow_direction = 'egress', or an internal source where flow_direction is
   NULL), ACCEPTed and OK records.
 severity: high
@@ -77,7 +78,8 @@ SELECT
   dstaddr,
   count(DISTINCT srcaddr) AS distinct_sources,
   min(srcaddr) AS sample_srcaddr,
-  CAST(floor(max(minute_pps)) AS BIGINT) AS peak_packets_per_second,
+  -- rounded: a sum of fractions must not fall to 9 for 10 depending on summation order
+  CAST(round(max(minute_pps)) AS BIGINT) AS peak_packets_per_second,
   sum(flows) AS flows,
   sum(packets) AS packets,
   sum(bytes) AS bytes,
@@ -86,5 +88,5 @@ SELECT
 FROM with_minute_rate
 GROUP BY dstaddr
 HAVING count(DISTINCT srcaddr) >= :min_sources
-    OR max(minute_pps) >= :min_packets_per_second
+    OR round(max(minute_pps)) >= :min_packets_per_second
 ORDER BY peak_packets_per_second DESC, distinct_sources DESC, dstaddr

@@ -34,7 +34,9 @@ const CaseSchema = z
   .object({
     name: z.string().min(3),
     kind: z.enum(['attack', 'benign']),
-    window: z.object({ start: z.union([z.string(), z.bigint()]), end: z.union([z.string(), z.bigint()]) }).strict(),
+    window: z
+      .object({ start: z.union([z.string(), z.bigint()]), end: z.union([z.string(), z.bigint()]) })
+      .strict(),
     settings: z
       .object({
         thresholds: z.record(z.string(), z.union([z.number(), z.bigint()])).optional(),
@@ -74,7 +76,8 @@ export function fixturePath(d: Detection): string {
 function norm<T>(v: T): T {
   if (typeof v === 'bigint') return normalizeInteger(v) as T;
   if (Array.isArray(v)) return v.map(norm) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)])) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)])) as T;
   return v;
 }
 
@@ -85,7 +88,8 @@ function expandRows(rows: Record<string, unknown>[], where: string): FlowRow[] {
   rows.forEach((raw, r) => {
     const { repeat, ...row } = raw;
     const n = repeat === undefined ? 1 : Number(repeat);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: rows[${r}].repeat must be a positive integer`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${where}: rows[${r}].repeat must be a positive integer`);
     for (let i = 1; i <= n; i++) {
       const copy: Record<string, string | number | bigint | null> = {};
       for (const [k, v] of Object.entries(row)) {
@@ -93,7 +97,8 @@ function expandRows(rows: Record<string, unknown>[], where: string): FlowRow[] {
           copy[k] = v.replace(REPEAT_TOKEN, (_m, mul?: string, add?: string) =>
             String(i * Number(mul ?? 1) + Number(add ?? 0)),
           );
-        else if (typeof v === 'boolean') throw new Error(`${where}: rows[${r}].${k}: booleans are not flow log values`);
+        else if (typeof v === 'boolean')
+          throw new Error(`${where}: rows[${r}].${k}: booleans are not flow log values`);
         else copy[k] = v as string | number | bigint | null;
       }
       out.push(copy);

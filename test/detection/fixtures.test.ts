@@ -19,12 +19,19 @@ describe('every detection ships fixtures and a runbook', () => {
     const benign = cases.filter((c) => c.kind === 'benign');
     expect(attacks.length).toBeGreaterThanOrEqual(1);
     expect(benign.length).toBeGreaterThanOrEqual(1);
-    for (const c of attacks) expect({ case: c.name, findings: c.expect.length > 0 }).toEqual({ case: c.name, findings: true });
-    for (const c of benign) expect({ case: c.name, findings: c.expect.length }).toEqual({ case: c.name, findings: 0 });
+    for (const c of attacks)
+      expect({ case: c.name, findings: c.expect.length > 0 }).toEqual({ case: c.name, findings: true });
+    for (const c of benign)
+      expect({ case: c.name, findings: c.expect.length }).toEqual({ case: c.name, findings: 0 });
     // AND every expected finding names all of the detection's key fields
     for (const c of cases)
       for (const e of c.expect)
-        for (const k of d.meta.key_fields) expect({ case: c.name, key: k, present: Object.hasOwn(e, k) }).toEqual({ case: c.name, key: k, present: true });
+        for (const k of d.meta.key_fields)
+          expect({ case: c.name, key: k, present: Object.hasOwn(e, k) }).toEqual({
+            case: c.name,
+            key: k,
+            present: true,
+          });
     expect(d.meta.runbook.trim().length).toBeGreaterThanOrEqual(20);
   });
 
@@ -53,7 +60,11 @@ describe('detection fixtures on DuckDB', () => {
   });
 
   // A missing fixtures file fails the test above; a malformed one fails this suite, naming the file.
-  const all = detections.flatMap((d) => (existsSync(fixturePath(d)) ? loadFixtures(d) : []).map((c) => [d.meta.id, c.kind, c.name, d, c] as const));
+  const all = detections.flatMap((d) =>
+    (existsSync(fixturePath(d)) ? loadFixtures(d) : []).map(
+      (c) => [d.meta.id, c.kind, c.name, d, c] as const,
+    ),
+  );
 
   it.each(all)('%s [%s] %s', async (_id, _kind, _name, d, c) => {
     // GIVEN only this case's flow records in flow_logs
@@ -69,7 +80,9 @@ describe('detection fixtures on DuckDB', () => {
     expect(result.findings.length).toBe(c.expect.length);
     result.findings.forEach((f, i) => {
       const want = c.expect[i]!;
-      const got = Object.fromEntries(Object.keys(want).map((k) => [k, Object.hasOwn(f.row, k) ? f.row[k] : '<missing column>']));
+      const got = Object.fromEntries(
+        Object.keys(want).map((k) => [k, Object.hasOwn(f.row, k) ? f.row[k] : '<missing column>']),
+      );
       expect({ finding: i, ...got }).toEqual({ finding: i, ...want });
     });
   });

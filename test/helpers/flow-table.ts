@@ -81,30 +81,38 @@ export function completeRow(row: FlowRow, where: string): Record<string, string 
   return out;
 }
 
-/** Insert rows into flow_logs with one prepared statement; every value is bound, none spliced. */
+/** Rows per INSERT statement: enough to keep fixtures fast, few enough for small statements. */
+const BATCH = 100;
+
+/** Insert rows into flow_logs with prepared statements; every value is bound, none spliced. */
 export async function insertFlowRows(
   conn: DuckDBConnection,
   rows: readonly FlowRow[],
   where = 'row',
 ): Promise<void> {
-  if (rows.length === 0) return;
+  const complete = rows.map((r, i) => completeRow(r, `${where} ${i + 1}`));
   const names = COLUMNS.map((c) => `"${c.name}"`).join(', ');
-  const marks = COLUMNS.map(() => '?').join(', ');
-  const stmt = await conn.prepare(`INSERT INTO ${FLOW_LOGS_TABLE} (${names}) VALUES (${marks})`);
-  try {
-    for (const [i, raw] of rows.entries()) {
-      const row = completeRow(raw, `${where} ${i + 1}`);
-      COLUMNS.forEach((c, j) => {
-        const v = row[c.name];
-        if (v === null || v === undefined) stmt.bindNull(j + 1);
-        else if (c.type === 'string') stmt.bindVarchar(j + 1, String(v));
-        else if (c.type === 'int') stmt.bindInteger(j + 1, Number(v));
-        else stmt.bindBigInt(j + 1, BigInt(v));
+  const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
+  for (let offset = 0; offset < complete.length; offset += BATCH) {
+    const batch = complete.slice(offset, offset + BATCH);
+    const stmt = await conn.prepare(
+      `INSERT INTO ${FLOW_LOGS_TABLE} (${names}) VALUES ${batch.map(() => tuple).join(', ')}`,
+    );
+    try {
+      batch.forEach((row, r) => {
+        COLUMNS.forEach((c, j) => {
+          const index = r * COLUMNS.length + j + 1;
+          const v = row[c.name];
+          if (v === null || v === undefined) stmt.bindNull(index);
+          else if (c.type === 'string') stmt.bindVarchar(index, String(v));
+          else if (c.type === 'int') stmt.bindInteger(index, Number(v));
+          else stmt.bindBigInt(index, BigInt(v));
+        });
       });
       await stmt.run();
+    } finally {
+      stmt.destroySync();
     }
-  } finally {
-    stmt.destroySync();
   }
 }
 
