@@ -1,0 +1,159 @@
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DeployedDetection } from '../config/load';
+import { ENV } from '../constants/env';
+import { METRICS } from '../constants/metrics';
+import type { Cidr } from '../detection/cidr';
+import { deadLetterQueue } from './alerting';
+import type { FlowWatchAthena } from './athena';
+import type { FlowLogCatalog } from './catalog';
+import { FlowWatchFunction } from './function';
+import { acknowledgeWildcardResource } from './nag';
+import { type FlowLogSource, sourceKeyPrefix } from './storage';
+
+/** Lambda's limit on the total size of a function's environment variables. */
+const MAX_ENV_BYTES = 4096;
+
+export interface DetectionsProps {
+  readonly detections: readonly DeployedDetection[];
+  readonly internalCidrs: readonly Cidr[];
+  readonly granularity: 'hour' | 'day';
+  readonly deliveryDelaySeconds: number;
+  readonly athena: FlowWatchAthena;
+  readonly catalog: FlowLogCatalog;
+  readonly source: FlowLogSource;
+  readonly alertTopic: sns.ITopic;
+  readonly alertKey: kms.IKey;
+  readonly chatbotEnabled: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Lambda per enabled detection, each on its own EventBridge schedule. Separate functions
+ * (rather than one runner) give each detection its own schedule, reserved concurrency of 1 (a
+ * slow run never overlaps the next), error alarm, log stream and a role scoped to one job.
+ */
+export class Detections extends Construct {
+  readonly functions = new Map<string, FlowWatchFunction>();
+  readonly rules = new Map<string, events.Rule>();
+  readonly dedupeTable: dynamodb.Table;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: DetectionsProps) {
+    super(scope, id);
+    this.dedupeTable = new dynamodb.Table(this, 'DedupeTable', {
+      partitionKey: { name: 'fingerprint', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Suppression state expires by itself once a finding's suppression window is over.
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy,
+    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the detection Lambdas and their schedules; its depth is alarmed (Monitoring) and messages are kept 14 days.',
+    });
+
+    for (const d of props.detections) {
+      const settings = JSON.stringify(d.settings);
+      const fn = new FlowWatchFunction(this, d.id, {
+        entry: 'lambdas/detection-runner/handler.ts',
+        description: `FlowWatch detection ${d.id}: ${d.detection.meta.title}`.slice(0, 256),
+        serviceName: METRICS.DETECTION_SERVICE,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+        // Athena queries over a wide window can run minutes; the runner stops its query before this.
+        timeout: Duration.minutes(5),
+        memorySize: 512,
+        reservedConcurrentExecutions: 1,
+        deadLetterQueue: this.deadLetterQueue,
+        bundleDetectionSql: true,
+        environment: {
+          [ENV.DETECTION_ID]: d.id,
+          [ENV.DETECTION_SETTINGS]: settings,
+          [ENV.INTERNAL_CIDRS]: JSON.stringify(props.internalCidrs.map((c) => c.text)),
+          [ENV.WORKGROUP]: props.athena.workgroupName,
+          [ENV.DATABASE]: props.catalog.databaseName,
+          [ENV.PARTITION_GRANULARITY]: props.granularity,
+          [ENV.DELIVERY_DELAY_SECONDS]: String(props.deliveryDelaySeconds),
+          [ENV.DEDUPE_TABLE]: this.dedupeTable.tableName,
+          [ENV.CHATBOT_ENABLED]: String(props.chatbotEnabled),
+        },
+      });
+      const envBytes =
+        Buffer.byteLength(settings) +
+        Buffer.byteLength(JSON.stringify(props.internalCidrs.map((c) => c.text)));
+      if (envBytes > MAX_ENV_BYTES - 1024)
+        throw new Error(
+          `detections.${d.id}: thresholds/lists and internalCidrs take ${envBytes} bytes of environment; Lambda allows 4 KB in total. Shorten the lists.`,
+        );
+      fn.bindAlertTopic(props.alertTopic, props.alertKey);
+      props.athena.grantRunQueries(fn);
+      grantReadFlowLogs(fn, props.catalog, props.source);
+      this.dedupeTable.grant(
+        fn,
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      );
+
+      const rule = new events.Rule(this, `${d.id}Schedule`, {
+        description: `FlowWatch: runs detection ${d.id}`,
+        schedule: events.Schedule.expression(d.schedule),
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(fn, {
+          // Invocation failures (throttled past 1 h, missing permissions) end up in the same DLQ.
+          deadLetterQueue: this.deadLetterQueue,
+          maxEventAge: Duration.hours(1),
+          retryAttempts: 4,
+        }),
+      );
+      this.functions.set(d.id, fn);
+      this.rules.set(d.id, rule);
+    }
+  }
+}
+
+/** Glue read on the flow_logs table only; S3 read on the flow log keys only; decrypt with their key. */
+function grantReadFlowLogs(fn: FlowWatchFunction, catalog: FlowLogCatalog, source: FlowLogSource): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+      resources: catalog.readArns,
+    }),
+  );
+  const keys = sourceKeyPrefix(source);
+  const objects = `${source.bucketArn}/${keys}*`;
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+  acknowledgeWildcardResource(
+    fn.role!,
+    objects,
+    `Read-only access to flow log objects: every key under ${keys} of the flow-log bucket (account/region/hour keys are not known in advance).`,
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [source.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${keys}*`] } },
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [source.bucketArn] }),
+  );
+  if (source.keyArn)
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [source.keyArn] }));
+}
