@@ -57,8 +57,8 @@ export const ATTACKERS = {
   rogueResolver: '203.0.113.53',
 } as const;
 
-/** Bytes the exfiltration attack sends (well above any sane per-window threshold: 8 GiB). */
-export const EXFIL_BYTES = 8 * 1024 ** 3;
+/** Bytes the exfiltration attack sends: 3 GiB, three times the default 1 GiB threshold. */
+export const EXFIL_BYTES = 3 * 1024 ** 3;
 
 const eph = (rng: Prng) => 32768 + rng.int(28232);
 
@@ -112,15 +112,16 @@ export function buildAttack(kind: AttackKind, s: Stream, rng: Prng, at: number):
       break;
     }
     case 'exfiltration-volume': {
-      // An instance uploads 8 GiB to one external host in 60 one-minute records, one of them
-      // larger than 2^31 bytes (64-bit counters).
+      // An instance uploads 3 GiB to one external host. The first record alone is larger than
+      // 2^31 bytes (64-bit counters) and spans 2 minutes, so the packet rate stays below the
+      // outbound-flood threshold: this is a bulk upload, not a flood.
       const w = s.web[1]!;
       const sp = eph(rng);
-      const big = 3_000_000_000;
+      const big = 2_500_000_000;
       const rest = Math.floor((EXFIL_BYTES - big) / 59);
       for (let i = 0; i < 60; i++) {
         const t = at + i * 4;
-        const b = i === 0 ? EXFIL_BYTES - big - rest * 58 : i === 30 ? big : rest;
+        const b = i === 0 ? big : i === 1 ? EXFIL_BYTES - big - rest * 58 : rest;
         flowLine(
           lw,
           w,
@@ -132,7 +133,7 @@ export function buildAttack(kind: AttackKind, s: Stream, rng: Prng, at: number):
           Math.ceil(b / 1400),
           b,
           t,
-          t + 60,
+          t + (i === 0 ? 120 : 60),
           'ACCEPT',
           2,
           w.ip,
@@ -394,7 +395,6 @@ export function buildAttack(kind: AttackKind, s: Stream, rng: Prng, at: number):
       }
       keys = { dstaddr: ATTACKERS.floodVictim };
       description = `${s.web.length} instances sending 3M packets/minute each to ${ATTACKERS.floodVictim}:80/udp`;
-      also = ['exfiltration-volume'];
       break;
     }
     case 'unapproved-dns': {

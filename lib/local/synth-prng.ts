@@ -58,7 +58,7 @@ export class Prng {
   /** Index skewed toward 0 (a few heavy hitters, a long tail), like real client populations. */
   skewed(n: number): number {
     const f = this.float();
-    return Math.floor(f * f * f * n);
+    return Math.floor(f * f * n);
   }
 
   /** `n` lowercase hex characters. */

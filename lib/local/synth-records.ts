@@ -114,7 +114,7 @@ export interface BackgroundPools {
 
 export function buildPools(rng: Prng): BackgroundPools {
   const clients: string[] = [];
-  for (let i = 0; i < 20000; i++) clients.push(randomPublicIpv4(rng));
+  for (let i = 0; i < 50000; i++) clients.push(randomPublicIpv4(rng));
   const clients6: string[] = [];
   for (let i = 0; i < 500; i++) clients6.push(randomPublicIpv6(rng));
   const saas: string[] = [];
@@ -177,7 +177,7 @@ export function backgroundRecords(
       );
       left--;
       if (left > 0) {
-        const b = bytesFor(rng, 7, 7);
+        const b = bytesFor(rng, 6, 6);
         flowLine(
           out,
           elb,
@@ -313,7 +313,7 @@ export function backgroundRecords(
       const w = s.web[rng.int(s.web.length)]!;
       const d = s.db[rng.int(2)]!;
       const sp = ephemeral(rng);
-      const pk = 2 + rng.int(40);
+      const pk = 6 + rng.int(40);
       flowLine(
         out,
         d,
@@ -419,7 +419,7 @@ export function backgroundRecords(
       const n = s.nat[rng.int(2)]!;
       const dst = pools.saas[rng.skewed(pools.saas.length)]!;
       const sp = ephemeral(rng);
-      const up = bytesFor(rng, 6, 6);
+      const up = bytesFor(rng, 5, 5);
       const down = bytesFor(rng, 7, 8);
       flowLine(
         out,
@@ -429,7 +429,7 @@ export function backgroundRecords(
         sp,
         443,
         TCP,
-        1 + Math.floor(up / 1200),
+        8 + Math.floor(up / 1200),
         up,
         t,
         end,
@@ -452,7 +452,7 @@ export function backgroundRecords(
           sp,
           443,
           TCP,
-          1 + Math.floor(up / 1200),
+          8 + Math.floor(up / 1200),
           up,
           t,
           end,
@@ -505,7 +505,7 @@ export function backgroundRecords(
         sp,
         443,
         TCP,
-        1 + Math.floor(up / 1400),
+        8 + Math.floor(up / 1400),
         up,
         t,
         end,

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { SEVERITIES } from '../detection/metadata';
+import { EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { type Io, processIo } from './io';
+
+/** The version in FlowWatch's package.json, found from here (works from lib/ and dist/lib/). */
+function packageVersion(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/**
+ * The `flowwatch` command. Each action lazy-loads its module, so `flowwatch --help` and usage
+ * errors never pay for DuckDB, and nothing here imports the CDK or the AWS SDK.
+ */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('flowwatch')
+    .description(
+      'Detect network threats in AWS VPC Flow Logs: run the FlowWatch detections offline on DuckDB over .log, .log.gz and .parquet files.',
+    )
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  const formatOption = () =>
+    new Option('--format <format>', 'output format: table (for people) or json (JSON Lines)').default(
+      'table',
+    );
+
+  program
+    .command('scan')
+    .description('load flow log files once and run the detections over them')
+    .argument('<path...>', 'files or folders (AWS S3 layouts, plain or Hive-style, are read recursively)')
+    .option(
+      '--fields <fields>',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's own ${field} format syntax, shown literally
+      "field order of headerless text files: AWS's '${version} ${srcaddr} ...' or 'version srcaddr ...' (default v2)",
+    )
+    .option('--detections <ids>', 'comma-separated detection ids to run (default: all)')
+    .option('--since <iso>', 'window start (ISO-8601, UTC when no zone); default: first record')
+    .option('--until <iso>', 'window end, exclusive; default: last record end + 1 s')
+    .addOption(formatOption())
+    .option('--strict', 'exit 2 if any line was skipped or any file could not be read')
+    .option(
+      '--fail-on <severity>',
+      `exit 1 if any finding is at or above this severity (${SEVERITIES.join('|')})`,
+    )
+    .option('--quiet', 'no progress bar and no summary on stderr')
+    .action(async (paths: string[], flags) => {
+      const { scanCommand } = await import('./scan');
+      setExit(await scanCommand(paths, flags, io));
+    });
+
+  program
+    .command('demo')
+    .description('generate a synthetic data set with injected attacks, scan it, and preview the alerts')
+    .argument('[dir]', 'where to write the data (default: a new temp folder)')
+    .option('--records <n>', 'background records per hour', '20000')
+    .option('--hours <n>', 'hours of data', '2')
+    .option('--seed <n>', 'random seed (same seed, same data)', '1')
+    .option('--slack-json', 'print the Slack webhook payload as JSON instead of a text rendering')
+    .option('--quiet', 'no progress bar')
+    .action(async (dir: string | undefined, flags) => {
+      const { demoCommand } = await import('./demo');
+      setExit(await demoCommand(dir, flags, io));
+    });
+
+  program
+    .command('detections')
+    .description('list the detections with severity, schedule, lookback and MITRE ATT&CK technique')
+    .addOption(formatOption())
+    .action(async (flags) => {
+      const { detectionsCommand } = await import('./detections');
+      setExit(await detectionsCommand(flags, io));
+    });
+
+  program
+    .command('query')
+    .description('run ad-hoc SQL (Athena dialect) against the flow_logs table built from the files')
+    .argument('<sql>', 'the query, e.g. "SELECT srcaddr, sum(bytes) AS bytes FROM flow_logs GROUP BY 1"')
+    .argument('<path...>', 'files or folders to load')
+    .option('--fields <fields>', 'field order of headerless text files (default v2)')
+    .addOption(formatOption())
+    .option('--quiet', 'no progress bar')
+    .action(async (sql: string, paths: string[], flags) => {
+      const { queryCommand } = await import('./query');
+      setExit(await queryCommand(sql, paths, flags, io));
+    });
+
+  return program;
+}
+
+/** Run the CLI; resolves to the process exit code. Every error is a message, not a stack trace. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end "successfully"; commander already printed its message.
+      if (e.exitCode === 0) return EXIT_OK;
+      if (e.code === 'commander.help' || e.code === 'commander.helpDisplayed') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    return reportError(e, io);
+  }
+}
+
+function reportError(e: unknown, io: Io): number {
+  const err = e as Error;
+  // Input problems (missing path, unknown field, broken detection file) are the user's to fix.
+  const known = ['UsageError', 'InputError', 'UnknownFieldError', 'DetectionFileError', 'DuckDbQueryError'];
+  if (e instanceof UsageError || known.includes(err?.name)) {
+    io.err(`flowwatch: ${err.message}`);
+    return EXIT_USAGE;
+  }
+  io.err(`flowwatch: unexpected error: ${err?.stack ?? String(e)}`);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,192 @@
+import type { FlowLogField } from '../detection/fields';
+import type { Finding } from '../detection/finding';
+import type { Severity } from '../detection/metadata';
+import type { Detection } from '../detection/registry';
+import type { DetectionRunError } from '../detection/run-detections';
+import type { TimeWindow } from '../detection/window';
+import type { LoadReport } from '../local/report';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import {
+  colorsFor,
+  findingCounts,
+  findingsTable,
+  formatCount,
+  formatSeconds,
+  isoMinuteSeconds,
+} from './format';
+import type { Io } from './io';
+import {
+  type OutputFormat,
+  parseFieldsOption,
+  parseFormat,
+  parseIsoTime,
+  parseSeverity,
+  selectDetections,
+} from './options';
+import { createProgress, progressWanted } from './progress';
+import { hasLoadProblems, openSession, printLoadIssues } from './session';
+
+export interface ScanFlags {
+  fields?: string;
+  detections?: string;
+  since?: string;
+  until?: string;
+  format?: string;
+  strict?: boolean;
+  failOn?: string;
+  quiet?: boolean;
+}
+
+export interface ScanResult {
+  readonly findings: Finding[];
+  readonly errors: DetectionRunError[];
+  readonly report: LoadReport;
+  /** null when the input held no timed records (nothing to scan). */
+  readonly window: TimeWindow | null;
+  readonly detections: number;
+  readonly elapsedMs: number;
+}
+
+interface ParsedScan {
+  readonly fields?: FlowLogField[];
+  readonly detections: Detection[];
+  readonly since?: number;
+  readonly until?: number;
+  readonly format: OutputFormat;
+  readonly failOn?: Severity;
+}
+
+/** Validate every option before reading any data, so a typo fails in milliseconds. */
+async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
+  const format = parseFormat(flags.format ?? 'table');
+  const fields = parseFieldsOption(flags.fields);
+  const since = flags.since === undefined ? undefined : parseIsoTime('--since', flags.since, 'floor');
+  const until = flags.until === undefined ? undefined : parseIsoTime('--until', flags.until, 'ceil');
+  if (since !== undefined && until !== undefined && until <= since)
+    throw new UsageError(`--until (${flags.until}) must be after --since (${flags.since})`);
+  const failOn = flags.failOn === undefined ? undefined : parseSeverity('--fail-on', flags.failOn);
+  const { loadDetections } = await import('../detection/registry');
+  const detections = selectDetections(loadDetections(), flags.detections);
+  return { fields, detections, since, until, format, failOn };
+}
+
+function toSeconds(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return null;
+}
+
+/**
+ * Load the input once, then run every selected detection over one window: the whole input
+ * span (first start .. last end + 1) unless --since/--until narrow it.
+ */
+export async function scanPaths(
+  paths: string[],
+  parsed: Omit<ParsedScan, 'format' | 'failOn'>,
+  io: Io,
+  quiet: boolean | undefined,
+): Promise<ScanResult> {
+  const started = performance.now();
+  const progress = createProgress(progressWanted(quiet));
+  const session = await openSession(paths, { fields: parsed.fields, progress });
+  try {
+    printLoadIssues(session.report, io.err);
+    const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {
+      label: 'input span',
+    });
+    const lo = toSeconds(span.rows[0]?.lo);
+    const hi = toSeconds(span.rows[0]?.hi);
+    const start = parsed.since ?? lo;
+    const end = parsed.until ?? (hi === null ? null : hi + 1);
+    if (start === null || end === null || end <= start)
+      return {
+        findings: [],
+        errors: [],
+        report: session.report,
+        window: null,
+        detections: parsed.detections.length,
+        elapsedMs: performance.now() - started,
+      };
+    const window = { start, end };
+    const { runDetections } = await import('../detection/run-detections');
+    let done = 0;
+    const result = await runDetections(session.engine, parsed.detections, window, {
+      onDetectionDone: () => progress.update(++done, parsed.detections.length, 'detecting'),
+    });
+    progress.stop();
+    return {
+      findings: result.findings,
+      errors: result.errors,
+      report: session.report,
+      window,
+      detections: parsed.detections.length,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    progress.stop();
+    await session.close();
+  }
+}
+
+export function summaryLine(r: ScanResult, colored = false, io?: Io): string {
+  const c = colored && io ? colorsFor(io.stdout) : undefined;
+  const rep = r.report;
+  const win = r.window
+    ? `window ${isoMinuteSeconds(r.window.start)} .. ${isoMinuteSeconds(r.window.end)}`
+    : 'no timed records';
+  return [
+    `${findingCounts(r.findings, c)} from ${r.detections} detection${r.detections === 1 ? '' : 's'}`,
+    `${formatCount(rep.files)} file${rep.files === 1 ? '' : 's'}`,
+    `${formatCount(rep.rows)} records`,
+    `${formatCount(rep.skippedLines)} skipped`,
+    win,
+    formatSeconds(r.elapsedMs),
+  ].join(' | ');
+}
+
+/** Print findings in the chosen format (JSON Lines on stdout, or a table plus summary). */
+export function printScan(r: ScanResult, format: OutputFormat, io: Io, quiet?: boolean): void {
+  if (format === 'json') {
+    // Lazy: finding.ts pulls in node:crypto only when there is something to print.
+    const { findingRecord, toJson } =
+      require('../detection/finding') as typeof import('../detection/finding');
+    for (const f of r.findings) io.out(toJson(findingRecord(f)));
+    if (!quiet) io.err(summaryLine(r));
+  } else {
+    const c = colorsFor(io.stdout);
+    if (r.findings.length > 0) {
+      const width = io.stdout.isTTY ? io.stdout.columns : undefined;
+      io.out(findingsTable(r.findings, c, width));
+      io.out('');
+    } else io.out(c.green('No findings.'));
+    io.out(summaryLine(r, true, io));
+  }
+  for (const e of r.errors) io.err(`error: detection '${e.detection}' failed: ${e.message}`);
+}
+
+/** `flowwatch scan`: returns the exit code. */
+export async function scanCommand(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
+  const parsed = await parseScanFlags(flags);
+  const result = await scanPaths(paths, parsed, io, flags.quiet);
+  printScan(result, parsed.format, io, flags.quiet);
+  if (result.errors.length > 0) {
+    io.err(`error: ${result.errors.length} detection(s) failed; the scan is incomplete`);
+    return EXIT_USAGE;
+  }
+  if (flags.strict && hasLoadProblems(result.report)) {
+    io.err('error: --strict: the input had malformed lines or unreadable files (see warnings above)');
+    return EXIT_USAGE;
+  }
+  if (parsed.failOn) {
+    const { severityRank } = await import('../detection/metadata');
+    const min = severityRank(parsed.failOn);
+    const hits = result.findings.filter((f) => severityRank(f.severity) >= min).length;
+    if (hits > 0) {
+      if (!flags.quiet) io.err(`${hits} finding(s) at or above --fail-on ${parsed.failOn}`);
+      return EXIT_FINDINGS;
+    }
+  }
+  return EXIT_OK;
+}
+
+export { parseScanFlags };
