@@ -68,16 +68,6 @@ export function referencedColumns(sql: string, columns: readonly string[]): stri
   return columns.filter((c) => tokens.has(c));
 }
 
-/** A measured data set on disk, in one format. */
-export interface LayoutMeasure {
-  /** Bytes of every file of this format. */
-  readonly totalBytes: number;
-  /** Bytes of the files in the partitions a run reads. */
-  readonly selectedBytes: number;
-  /** Fraction of a file's bytes a query touching `columns` reads (1 for text). */
-  readonly columnFraction: number;
-}
-
 export interface VolumeScale {
   /** Uncompressed text bytes of the local data set (what "GB of flow logs per day" means here). */
   readonly localRawBytes: number;
@@ -87,16 +77,40 @@ export interface VolumeScale {
   readonly dailyRawBytes: number;
 }
 
-/** Bytes one run scans at the target volume, from what it reads locally. */
-export function bytesPerRun(m: LayoutMeasure, s: VolumeScale): number {
+/** Multiply a local byte count by this to get the same share of the target daily volume. */
+export function volumeFactor(s: VolumeScale): number {
   const localRawPerDay = (s.localRawBytes * 24) / s.localHours;
-  return m.selectedBytes * m.columnFraction * (s.dailyRawBytes / localRawPerDay);
+  return s.dailyRawBytes / localRawPerDay;
 }
 
-/** Bytes one run scans on an unpartitioned table holding `retentionDays` of data. */
-export function bytesPerRunUnpartitioned(m: LayoutMeasure, s: VolumeScale, retentionDays: number): number {
-  const storedPerRawByte = m.totalBytes / s.localRawBytes;
-  return s.dailyRawBytes * retentionDays * storedPerRawByte * m.columnFraction;
+/**
+ * Bytes one run scans on an unpartitioned table holding `retentionDays` of data: every file,
+ * only the referenced columns (Parquet) or all of it (text). `localReadBytes` is what such a query
+ * reads over the whole local data set.
+ */
+export function bytesPerRunUnpartitioned(
+  localReadBytes: number,
+  s: VolumeScale,
+  retentionDays: number,
+): number {
+  return localReadBytes * volumeFactor(s) * ((retentionDays * 24) / s.localHours);
+}
+
+/** Start of each scheduled run in [from, to], Unix seconds; rate() schedules align to the epoch like EventBridge. */
+export function scheduledRunTimes(schedule: string, from: number, to: number): number[] {
+  const step = Math.round(86400 / runsPerDay(schedule));
+  const out: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) out.push(t);
+  return out;
+}
+
+/**
+ * Share of an hourly partition that exists at time `now`: all of it once the hour is over,
+ * the elapsed part while it is being written, none before it starts. Files land in the partition
+ * of the hour they are written, so a run reads the current hour's files written so far.
+ */
+export function partitionShareAt(hourStart: number, now: number): number {
+  return Math.min(1, Math.max(0, (now - hourStart) / 3600));
 }
 
 export function monthlyCostUsd(bytesEachRun: number, runsEachDay: number): number {

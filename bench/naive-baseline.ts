@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { FLOW_LOG_FIELDS } from '../lib/detection/fields';
 
 /**
  * The naive baseline of the benchmark: what someone would write without FlowWatch. Node
@@ -16,6 +17,9 @@ export interface NaiveResult {
   reported: number;
 }
 
+const FIELD_NAMES = new Set(FLOW_LOG_FIELDS.map((f) => f.name));
+const HEADER_START = /^[a-z]/;
+
 export class NaiveAggregator {
   readonly counts = new Map<string, number>();
   records = 0;
@@ -24,11 +28,12 @@ export class NaiveAggregator {
   private action = -1;
   private status = -1;
 
-  /** Feed one text line; a header line (starts with `version` or any field name) resets the positions. */
+  /** Feed one text line; a header line (its first word is a field name) resets the positions. */
   line(text: string, where: string): void {
     if (text.length === 0) return;
     const parts = text.split(' ');
-    if (parts[0] === 'version' || Number.isNaN(Number(parts[0]))) {
+    // A header names fields; data lines start with a number, an account id, `unknown` or `-`.
+    if (HEADER_START.test(text) && FIELD_NAMES.has(parts[0]!)) {
       this.src = parts.indexOf('srcaddr');
       this.action = parts.indexOf('action');
       this.status = parts.indexOf('log-status');

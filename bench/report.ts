@@ -53,3 +53,10 @@ export function table(rows: readonly (readonly string[])[]): string {
   const sep = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
 }
+
+/** 10000000 -> `10M`, 2500000 -> `2.5M`, 200000 -> `200k`; other numbers as they are. */
+export function shortCount(n: number): string {
+  if (n >= 1e6 && n % 1e5 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 100 === 0) return `${n / 1e3}k`;
+  return String(n);
+}

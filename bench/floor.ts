@@ -1,0 +1,100 @@
+import { type DuckDBConnection, DuckDBListValue, LIST, VARCHAR } from '@duckdb/node-api';
+import { runChecked } from './proc';
+
+/** Split a file list into command lines well below ARG_MAX. */
+export function argBatches(files: readonly string[], maxChars = 100_000): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let len = 0;
+  for (const f of files) {
+    if (cur.length > 0 && len + f.length + 1 > maxChars) {
+      out.push(cur);
+      cur = [];
+      len = 0;
+    }
+    cur.push(f);
+    len += f.length + 1;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** Text floor: `zcat f1 f2 ... > /dev/null`, one process per batch; total wall milliseconds. */
+export async function zcatFloorMs(files: readonly string[]): Promise<number> {
+  let ms = 0;
+  for (const batch of argBatches(files))
+    ms += (await runChecked('zcat', batch, { discardStdout: true })).wallMs;
+  return ms;
+}
+
+/** Read every file once so no timed step pays for the first disk read. */
+export async function warmPageCache(files: readonly string[]): Promise<void> {
+  for (const batch of argBatches(files)) await runChecked('cat', batch, { discardStdout: true });
+}
+
+async function timedQuery(
+  conn: DuckDBConnection,
+  sql: string,
+  files: readonly string[],
+): Promise<{ ms: number; rows: Record<string, unknown>[] }> {
+  const stmt = await conn.prepare(sql);
+  stmt.bind([new DuckDBListValue([...files])], { 1: LIST(VARCHAR) } as never);
+  const t0 = process.hrtime.bigint();
+  const reader = await stmt.runAndReadAll();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, rows: reader.getRowObjects() };
+}
+
+export interface ParquetFloor {
+  /** `SELECT count(*)`: DuckDB answers it from row-group metadata, so it reads almost nothing. */
+  readonly bareCountMs: number;
+  readonly rows: number;
+  /** `count(col)` over every column the detections read: decodes those column chunks. */
+  readonly columnsCountMs: number;
+}
+
+/** Parquet floor: a bare count and a count that has to read the detections' columns. */
+export async function parquetFloor(
+  conn: DuckDBConnection,
+  files: readonly string[],
+  columns: readonly string[],
+): Promise<ParquetFloor> {
+  // Column names come from the field catalogue (validated identifiers), never from user input.
+  for (const c of columns) if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`bad column name '${c}'`);
+  const bare = await timedQuery(conn, 'SELECT count(*) AS n FROM read_parquet($1)', files);
+  const counts = columns.map((c) => `count("${c}")`).join(' + ');
+  const cols = await timedQuery(conn, `SELECT ${counts || '0'} AS n FROM read_parquet($1)`, files);
+  return { bareCountMs: bare.ms, rows: Number(bare.rows[0]!.n), columnsCountMs: cols.ms };
+}
+
+/** Compressed bytes per column over the files, from the Parquet footers. */
+export async function parquetColumnBytes(
+  conn: DuckDBConnection,
+  files: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await timedQuery(
+    conn,
+    'SELECT path_in_schema AS col, sum(total_compressed_size) AS bytes FROM parquet_metadata($1) GROUP BY ALL',
+    files,
+  );
+  return new Map(rows.map((r) => [String(r.col), Number(r.bytes)]));
+}
+
+/** Rows per Parquet file (from footers), to weigh partitions when files do not follow them. */
+export async function parquetFileBytes(
+  conn: DuckDBConnection,
+  files: readonly string[],
+): Promise<Map<string, Map<string, number>>> {
+  const { rows } = await timedQuery(
+    conn,
+    'SELECT file_name AS f, path_in_schema AS col, sum(total_compressed_size) AS bytes FROM parquet_metadata($1) GROUP BY ALL',
+    files,
+  );
+  const out = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const f = String(r.f);
+    if (!out.has(f)) out.set(f, new Map());
+    out.get(f)!.set(String(r.col), Number(r.bytes));
+  }
+  return out;
+}
