@@ -11,3 +11,13 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FlowWatch',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'flowwatch',
 });
+
+/** The logger behind the small `Log` interface the runtime modules take (tests pass a recorder). */
+export const log = {
+  info: (message: string, extra?: Record<string, unknown>) =>
+    extra ? logger.info(message, extra) : logger.info(message),
+  warn: (message: string, extra?: Record<string, unknown>) =>
+    extra ? logger.warn(message, extra) : logger.warn(message),
+  error: (message: string, extra?: Record<string, unknown>) =>
+    extra ? logger.error(message, extra) : logger.error(message),
+};
