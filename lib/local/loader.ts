@@ -149,7 +149,7 @@ export async function loadFlowLogs(
     try {
       kind = await fileKind(file);
     } catch (e) {
-      report.issue(file, undefined, `cannot read file, skipped: ${(e as Error).message}`);
+      report.issue(file, undefined, `cannot read file, skipped: ${(e as Error).message}`, true);
       return { kind: 'skip', file };
     }
     if (kind === 'parquet') return { kind: 'parquet', file };
@@ -168,7 +168,7 @@ export async function loadFlowLogs(
         ...h.unknown.map((u) => `unknown flow log field '${u}'`),
         ...h.duplicate.map((d) => `field '${d}' appears twice`),
       ].join(', ');
-      report.issue(file, 1, `header line has ${what}; file skipped`);
+      report.issue(file, 1, `header line has ${what}; file skipped`, true);
       return { kind: 'skip', file };
     }
     const hasHeader = h.kind === 'header';

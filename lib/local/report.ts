@@ -25,8 +25,9 @@ export class ReportBuilder {
   /** Issues not stored because the list was full. */
   droppedIssues = 0;
 
-  issue(file: string, line: number | undefined, message: string): void {
-    if (this.report.issues.length >= MAX_ISSUES) {
+  /** `always`: a file-level problem, stored even when the list is full of line-level ones. */
+  issue(file: string, line: number | undefined, message: string, always = false): void {
+    if (this.report.issues.length >= MAX_ISSUES && !always) {
       this.droppedIssues++;
       return;
     }
@@ -46,12 +47,11 @@ export class ReportBuilder {
 
   corrupt(file: string, message: string, line?: number): void {
     if (!this.report.corruptFiles.includes(file)) this.report.corruptFiles.push(file);
-    this.issue(file, line, message);
+    this.issue(file, line, message, true);
   }
 
   finish(): LoadReport {
     if (this.droppedIssues > 0) {
-      // Replace the last stored issue's slot? No: keep the first MAX_ISSUES, say how many more.
       this.report.issues.push({ file: '', message: `... and ${this.droppedIssues} more issues not listed` });
     }
     return this.report;

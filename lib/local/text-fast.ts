@@ -222,7 +222,7 @@ async function attempt(
     if (!check.ok) {
       report.corrupt(
         file,
-        `truncated or corrupt gzip (${check.message}); kept the complete lines before the break`,
+        `corrupt or truncated gzip (${check.message}); kept the lines that could be read (lines near the damage may be skipped)`,
       );
     }
   }
