@@ -83,7 +83,9 @@ export function decide(
 ): Decision {
   if (!old) return { action: 'alert', context: { reason: 'new', firstSeen: isoSeconds(now) } };
   const firstSeen = isoSeconds(old.firstSeen);
-  if (old.status === 'pending' && (old.pendingRun === runId || takeOverPending))
+  // A pending alert is ours to send when this run claimed it (a retry) or an earlier scheduled
+  // run did and never confirmed it; a claim from a concurrent run of the same window is left to it.
+  if (old.status === 'pending' && (old.pendingRun === runId || (takeOverPending && old.alertedAt < now)))
     return { action: 'alert', context: { reason: old.alertReason, firstSeen, note: old.alertNote } };
   if (old.lastRun === runId) return { action: 'skip' };
   if (old.expiresAt <= now)
@@ -294,7 +296,12 @@ export class DedupeStore {
    * Alerts of this detection claimed by an earlier run but never confirmed sent (its publish
    * failed and its retries ran out), taken over by this run so they are published now.
    */
-  async takeOverPending(detection: string, runId: string, exclude: ReadonlySet<string>): Promise<Claim[]> {
+  async takeOverPending(
+    detection: string,
+    runId: string,
+    now: number,
+    exclude: ReadonlySet<string>,
+  ): Promise<Claim[]> {
     const out: Claim[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -310,7 +317,14 @@ export class DedupeStore {
       );
       for (const a of page.Items ?? []) {
         const item = fromItem(a);
-        if (exclude.has(item.fingerprint) || item.status !== 'pending' || !item.finding) continue;
+        // Only claims of earlier windows: a claim of this window belongs to a run still in progress.
+        if (
+          exclude.has(item.fingerprint) ||
+          item.status !== 'pending' ||
+          !item.finding ||
+          item.alertedAt >= now
+        )
+          continue;
         try {
           await this.client.send(
             new UpdateItemCommand({

@@ -1,6 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { ENV } from '../constants/env';
+import { METRICS } from '../constants/metrics';
 import { AthenaEngine, type AthenaEngineOptions, type AthenaSend } from '../detection/athena-engine';
 import { type Env, loadRunnerConfig, type RunnerConfig } from './config';
 import { DedupeStore, type DynamoSend } from './dedupe';
@@ -67,17 +69,19 @@ export function makeDetectionHandler(options: DetectionHandlerOptions) {
     event: ScheduledInput,
     context: { getRemainingTimeInMillis(): number },
   ): Promise<RunSummary> => {
-    if (!state) {
-      const config = loadRunnerConfig(options.env ?? process.env);
-      const clients = (options.clients ?? defaultClients)();
-      state = { config, clients, dedupe: new DedupeStore(clients.dynamodb, config.dedupeTable) };
-    }
-    const { config, clients, dedupe } = state;
     const clock = options.clock ?? Date.now;
     const started = clock();
     const m = options.metrics;
-    m.addDimension('detection', config.detection.meta.id);
+    const env = options.env ?? process.env;
+    // The dimension comes from the raw env so even a config error is counted per detection.
+    m.addDimension(METRICS.DETECTION_DIMENSION, env[ENV.DETECTION_ID] ?? 'unknown');
     try {
+      if (!state) {
+        const config = loadRunnerConfig(env);
+        const clients = (options.clients ?? defaultClients)();
+        state = { config, clients, dedupe: new DedupeStore(clients.dynamodb, config.dedupeTable) };
+      }
+      const { config, clients, dedupe } = state;
       const engine = new AthenaEngine({
         client: clients.athena,
         workgroup: config.workgroup,
@@ -90,10 +94,11 @@ export function makeDetectionHandler(options: DetectionHandlerOptions) {
         { config, engine, dedupe, sns: clients.sns, log: options.log, clock },
         scheduledTimeOf(event),
       );
-      m.addMetric('Findings', 'Count', summary.findings);
-      m.addMetric('NewFindings', 'Count', summary.alerted);
+      m.addMetric(METRICS.FINDINGS, 'Count', summary.findings);
+      m.addMetric(METRICS.NEW_FINDINGS, 'Count', summary.alerted);
       m.addMetric('SuppressedFindings', 'Count', summary.suppressed);
-      if (summary.bytesScanned !== undefined) m.addMetric('BytesScanned', 'Bytes', summary.bytesScanned);
+      if (summary.bytesScanned !== undefined)
+        m.addMetric(METRICS.BYTES_SCANNED, 'Bytes', summary.bytesScanned);
       m.addMetric('RunFailed', 'Count', 0);
       return summary;
     } catch (e) {
@@ -101,7 +106,7 @@ export function makeDetectionHandler(options: DetectionHandlerOptions) {
       options.log.error('detection run failed', { error: (e as Error).message, name: (e as Error).name });
       throw e;
     } finally {
-      m.addMetric('RunDuration', 'Milliseconds', clock() - started);
+      m.addMetric(METRICS.RUN_DURATION, 'Milliseconds', clock() - started);
       m.publishStoredMetrics();
     }
   };

@@ -92,10 +92,12 @@ export async function runDetection(deps: RunnerDeps, scheduledTime: Date): Promi
 
   const policy: DedupePolicy = { suppressionSeconds: d.suppressionSeconds, ...deps.policy };
   const claims = await dedupe.claimAll(findings, runId, window.end, policy);
+  // Every fingerprint this run decided on is excluded: the sweep is for alerts no run is handling.
   const resent = await dedupe.takeOverPending(
     d.meta.id,
     runId,
-    new Set(claims.claimed.map((c) => c.finding.fingerprint)),
+    window.end,
+    new Set(findings.map((f) => f.fingerprint)),
   );
   const toSend: AlertFinding[] = [...claims.claimed, ...resent].map((c) => ({
     ...c.finding,
