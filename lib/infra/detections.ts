@@ -19,6 +19,12 @@ import { FlowWatchFunction } from './function';
 import { acknowledgeWildcardResource } from './nag';
 import { type FlowLogSource, sourceKeyPrefix } from './storage';
 
+/**
+ * Dedupe table shape the runtime expects (lib/runtime/dedupe.ts DEDUPE_TABLE_SCHEMA; a test
+ * checks they agree): key `fingerprint`, TTL `expiresAt`, sparse index on `pendingDetection`.
+ */
+export const DEDUPE_PENDING_INDEX = 'pending-by-detection';
+
 /** Lambda's limit on the total size of a function's environment variables. */
 const MAX_ENV_BYTES = 4096;
 
@@ -58,6 +64,12 @@ export class Detections extends Construct {
       // Suppression state expires by itself once a finding's suppression window is over.
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy,
+    });
+    // Sparse index of alerts claimed but not yet confirmed published, so a later run re-sends them.
+    this.dedupeTable.addGlobalSecondaryIndex({
+      indexName: DEDUPE_PENDING_INDEX,
+      partitionKey: { name: 'pendingDetection', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
     Validations.of(this.deadLetterQueue).acknowledge({
@@ -102,12 +114,15 @@ export class Detections extends Construct {
       fn.bindAlertTopic(props.alertTopic, props.alertKey);
       props.athena.grantRunQueries(fn);
       grantReadFlowLogs(fn, props.catalog, props.source);
-      this.dedupeTable.grant(
-        fn,
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
+      // Explicit ARNs: Table.grant() would add a `<table>/index/*` wildcard.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          resources: [
+            this.dedupeTable.tableArn,
+            `${this.dedupeTable.tableArn}/index/${DEDUPE_PENDING_INDEX}`,
+          ],
+        }),
       );
 
       const rule = new events.Rule(this, `${d.id}Schedule`, {

@@ -130,9 +130,23 @@ export function investigationQuery(d: Detection, settings: DetectionSettings = {
     path: d.path,
     template: d.template,
     parameters: {},
-    fixed: resolveDetectionValues(d, settings),
+    fixed: withSentinels(d, resolveDetectionValues(d, settings)),
     detectionId: d.meta.id,
   };
+}
+
+/** An empty list would render `IN ()`; like the runner, use a value no port or address equals. */
+function withSentinels(
+  d: Detection,
+  values: Record<string, number | (string | number)[]>,
+): Record<string, number | (string | number)[]> {
+  const out = { ...values };
+  for (const [name, v] of Object.entries(out)) {
+    const list = d.meta.lists[name];
+    if (Array.isArray(v) && v.length === 0 && list)
+      out[name] = [list.items === 'port' || list.items === 'integer' ? -1 : '<none>'];
+  }
+  return out;
 }
 
 export interface AthenaRenderOptions {
@@ -148,7 +162,7 @@ function literal(v: string | number, where: string): string {
     return String(v);
   }
   // Only values that cannot break out of a literal reach here: addresses or plain tokens.
-  if (isIP(v) === 0 && !/^[A-Za-z0-9 _.:/@-]*$/.test(v))
+  if (isIP(v) === 0 && !/^[A-Za-z0-9 _.:/@<>-]*$/.test(v))
     throw new SavedQueryError(where, `value ${JSON.stringify(v)} cannot be written into a saved query`);
   return `'${v}'`;
 }
@@ -184,8 +198,10 @@ export function renderSavedQueryForAthena(
     else if (Object.hasOwn(q.fixed, p.name)) {
       const v = q.fixed[p.name]!;
       const where = `${q.path} :${p.name}`;
-      if (Array.isArray(v)) sql += v.length > 0 ? v.map((x) => literal(x, where)).join(', ') : 'NULL';
-      else sql += literal(v as number, where);
+      if (Array.isArray(v)) {
+        if (v.length === 0) throw new SavedQueryError(q.path, `list :${p.name} is empty`);
+        sql += v.map((x) => literal(x, where)).join(', ');
+      } else sql += literal(v as number, where);
     } else if (Object.hasOwn(q.parameters, p.name)) {
       sql += '?';
       prompts.push(p.name);
@@ -217,9 +233,9 @@ export function renderSavedQueryBound(
       const v = Object.hasOwn(values, p.name) ? values[p.name] : q.fixed[p.name];
       if (v === undefined) throw new SavedQueryError(q.path, `no value for :${p.name}`);
       if (Array.isArray(v)) {
-        const items: SqlParam[] = v.length > 0 ? v : ['<none>'];
-        sql += items.map(() => '?').join(', ');
-        params.push(...items);
+        if (v.length === 0) throw new SavedQueryError(q.path, `list :${p.name} is empty`);
+        sql += v.map(() => '?').join(', ');
+        params.push(...(v as SqlParam[]));
       } else {
         sql += '?';
         params.push(v as SqlParam);

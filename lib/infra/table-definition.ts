@@ -88,7 +88,8 @@ export function flowLogsTable(o: FlowLogsTableOptions): FlowLogsTableDefinition 
     'projection.dt.interval.unit': hourly ? 'HOURS' : 'DAYS',
     'storage.location.template': locationTemplate(o.baseLocation),
   };
-  const columns = tableColumns(o.fileFields);
+  // Parquet columns resolve by name, so catalogue order is used whatever the LogFormat order.
+  const columns = tableColumns(o.format === 'text' ? o.fileFields : undefined);
   const location = `${o.baseLocation}/AWSLogs/`;
   if (o.format === 'parquet') {
     return {
