@@ -208,6 +208,7 @@ describe('Glue table', () => {
       'projection.dt.interval.unit': 'HOURS',
     });
     const template = JSON.stringify(t.Parameters['storage.location.template']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena projection template syntax
     expect(template).toContain('/vpc-flow-logs/AWSLogs/${aws_account_id}/vpcflowlogs/${aws_region}/${dt}');
   });
 
@@ -228,6 +229,7 @@ describe('Glue table', () => {
       'projection.dt.range': '2023/06/01,NOW',
       'projection.dt.interval.unit': 'DAYS',
       'storage.location.template':
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena projection template syntax
         's3://org-central-flow-logs/network/flow/AWSLogs/${aws_account_id}/vpcflowlogs/${aws_region}/${dt}',
     });
     maximal.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'flowwatch_org' } });
