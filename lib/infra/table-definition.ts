@@ -169,7 +169,7 @@ export function ddlFileText(format: TableFormat): string {
   const what =
     format === 'parquet'
       ? 'Parquet flow logs (what FlowWatch creates), hourly partitions.'
-      : 'Text (.log.gz) flow logs with a header line, hourly partitions, all v2-v8 fields in\n-- catalogue order. If your LogFormat lists fewer or other fields, put them first in file order.';
+      : 'text (.log.gz) flow logs with a header line, hourly partitions, all v2-v8 fields in\n-- catalogue order. If your LogFormat lists fewer or other fields, put them first in file order.';
   return [
     `-- GENERATED from sql/tables/flow-log-fields.json by lib/infra/table-definition.ts; do not edit.`,
     `-- Regenerate: UPDATE_DDL=1 npx jest test/infra/table-definition.test.ts`,
