@@ -19,12 +19,22 @@ export function argBatches(files: readonly string[], maxChars = 100_000): string
   return out;
 }
 
-/** Text floor: `zcat f1 f2 ... > /dev/null`, one process per batch; total wall milliseconds. */
-export async function zcatFloorMs(files: readonly string[]): Promise<number> {
-  let ms = 0;
-  for (const batch of argBatches(files))
-    ms += (await runChecked('zcat', batch, { discardStdout: true })).wallMs;
-  return ms;
+/** Wall and CPU milliseconds of one measured step (CPU undefined when it could not be read). */
+export interface Timing {
+  readonly wallMs: number;
+  readonly cpuMs?: number;
+}
+
+/** Text floor: `zcat f1 f2 ... > /dev/null`, one process per batch; summed wall and CPU time. */
+export async function zcatFloor(files: readonly string[]): Promise<Timing> {
+  let wallMs = 0;
+  let cpuMs: number | undefined = 0;
+  for (const batch of argBatches(files)) {
+    const r = await runChecked('zcat', batch, { discardStdout: true });
+    wallMs += r.wallMs;
+    cpuMs = cpuMs === undefined || r.cpuMs === undefined ? undefined : cpuMs + r.cpuMs;
+  }
+  return { wallMs, cpuMs };
 }
 
 /** Read every file once so no timed step pays for the first disk read. */
@@ -36,21 +46,24 @@ async function timedQuery(
   conn: DuckDBConnection,
   sql: string,
   files: readonly string[],
-): Promise<{ ms: number; rows: Record<string, unknown>[] }> {
+): Promise<{ timing: Timing; rows: Record<string, unknown>[] }> {
   const stmt = await conn.prepare(sql);
+  // The list type is given explicitly: DuckDB cannot infer it for a table function argument.
   stmt.bind([new DuckDBListValue([...files])], { 1: LIST(VARCHAR) } as never);
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const reader = await stmt.runAndReadAll();
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, rows: reader.getRowObjects() };
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  return { timing: { wallMs, cpuMs: (c.user + c.system) / 1000 }, rows: reader.getRowObjects() };
 }
 
 export interface ParquetFloor {
   /** `SELECT count(*)`: DuckDB answers it from row-group metadata, so it reads almost nothing. */
-  readonly bareCountMs: number;
+  readonly bareCount: Timing;
   readonly rows: number;
   /** `count(col)` over every column the detections read: decodes those column chunks. */
-  readonly columnsCountMs: number;
+  readonly columnsCount: Timing;
 }
 
 /** Parquet floor: a bare count and a count that has to read the detections' columns. */
@@ -64,7 +77,7 @@ export async function parquetFloor(
   const bare = await timedQuery(conn, 'SELECT count(*) AS n FROM read_parquet($1)', files);
   const counts = columns.map((c) => `count("${c}")`).join(' + ');
   const cols = await timedQuery(conn, `SELECT ${counts || '0'} AS n FROM read_parquet($1)`, files);
-  return { bareCountMs: bare.ms, rows: Number(bare.rows[0]!.n), columnsCountMs: cols.ms };
+  return { bareCount: bare.timing, rows: Number(bare.rows[0]!.n), columnsCount: cols.timing };
 }
 
 /** Compressed bytes per column over the files, from the Parquet footers. */

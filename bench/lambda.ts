@@ -6,11 +6,10 @@ import { ENV } from '../lib/constants/env';
 import { median } from './proc';
 
 /**
- * esbuild options as the project's Lambda construct bundles each function. These mirror what
- * `NodejsFunction` passes to esbuild for the construct's props (see lib/infra): CommonJS
- * (esbuild's default for --platform=node), target node22, minified, source map written beside
- * the bundle (excluded from the size), and `@aws-sdk/*` external because the Node.js 22
- * runtime ships SDK v3 (NodejsFunction's default for Node >= 18 without bundleAwsSDK).
+ * esbuild options as lib/infra/function.ts (FlowWatchFunction, a NodejsFunction) bundles each
+ * function: CommonJS, target node24 (CDK derives it from Runtime.NODEJS_24_X), minified, source
+ * map without sourcesContent written beside the bundle (excluded from the size), and `@aws-sdk/*`
+ * external because the Node.js 24 runtime ships SDK v3. Keep in step with that file.
  */
 export interface LambdaBundling {
   readonly minify: boolean;
@@ -23,18 +22,40 @@ export interface LambdaBundling {
 export const CDK_BUNDLING: LambdaBundling = {
   minify: true,
   sourcemap: true,
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   external: ['@aws-sdk/*'],
 };
 
+/**
+ * Folders copied into a function's bundle by its construct's afterBundling hook
+ * (lib/infra/detections.ts sets bundleDetectionSql for the detection runner).
+ */
+export const BUNDLED_ASSETS: Readonly<Record<string, readonly string[]>> = {
+  'detection-runner': ['sql/detections'],
+};
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return n;
+}
+
 export interface LambdaMeasure {
   readonly name: string;
+  /** The bundled JavaScript (index.js), source map excluded. */
   readonly bundleBytes: number;
+  /** Files the construct copies beside it (detection SQL). */
+  readonly assetBytes: number;
   /** Bytes with nothing external (what a self-contained bundle would weigh). */
   readonly selfContainedBytes: number;
   readonly coldImportMs: number;
   readonly coldImportRunsMs: readonly number[];
+  /** Cold import of the self-contained bundle (SDK inside), for comparison. */
+  readonly selfContainedImportMs: number;
 }
 
 /** `lambdas/<name>/handler.ts` for each function folder. */
@@ -56,6 +77,7 @@ export async function bundleLambda(entry: string, outfile: string, opts: LambdaB
     format: opts.format,
     minify: opts.minify,
     sourcemap: opts.sourcemap,
+    sourcesContent: false,
     external: [...opts.external],
     outfile,
     logLevel: 'silent',
@@ -116,13 +138,23 @@ export async function measureLambdas(
   for (const { name, entry } of lambdaEntries(root)) {
     const outfile = join(outDir, name, 'index.js');
     const bundleBytes = await bundleLambda(entry, outfile, bundling);
-    const selfContainedBytes = await bundleLambda(entry, join(outDir, `${name}-self-contained`, 'index.js'), {
-      ...bundling,
-      external: [],
-    });
-    coldImportMs(outfile, env); // warm the OS file cache so every timed run starts alike
+    const selfFile = join(outDir, `${name}-self-contained`, 'index.js');
+    const selfContainedBytes = await bundleLambda(entry, selfFile, { ...bundling, external: [] });
+    // One untimed import of each warms the OS file cache so every timed run starts alike.
+    coldImportMs(outfile, env);
+    coldImportMs(selfFile, env);
     const times = Array.from({ length: runs }, () => coldImportMs(outfile, env));
-    out.push({ name, bundleBytes, selfContainedBytes, coldImportMs: median(times), coldImportRunsMs: times });
+    const selfTimes = Array.from({ length: runs }, () => coldImportMs(selfFile, env));
+    const assetBytes = (BUNDLED_ASSETS[name] ?? []).reduce((sum, d) => sum + dirBytes(join(root, d)), 0);
+    out.push({
+      name,
+      bundleBytes,
+      assetBytes,
+      selfContainedBytes,
+      coldImportMs: median(times),
+      coldImportRunsMs: times,
+      selfContainedImportMs: median(selfTimes),
+    });
   }
   return out;
 }

@@ -10,6 +10,8 @@ export interface Measured {
   readonly peakRssBytes?: number;
   /** How the peak RSS was read: GNU time -v, /proc VmHWM polling, or not at all. */
   readonly rssSource: 'gnu-time' | 'proc-vmhwm' | 'none';
+  /** User + system CPU time of the child (all its threads), from GNU time; undefined without it. */
+  readonly cpuMs?: number;
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
@@ -28,12 +30,19 @@ export interface MeasureOptions {
  * Parse the "Maximum resident set size (kbytes)" and exit status lines of `time -v` output.
  * GNU time writes its report after the child's own stderr, so the last match wins.
  */
-export function parseGnuTimeReport(stderr: string): { peakRssBytes?: number; childStderr: string } {
+export function parseGnuTimeReport(stderr: string): {
+  peakRssBytes?: number;
+  cpuMs?: number;
+  childStderr: string;
+} {
   const idx = stderr.lastIndexOf('\tCommand being timed:');
   const report = idx === -1 ? stderr : stderr.slice(idx);
   const childStderr = idx === -1 ? stderr : stderr.slice(0, idx);
   const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(report);
-  return { peakRssBytes: m ? Number(m[1]) * 1024 : undefined, childStderr };
+  const user = /User time \(seconds\):\s*([\d.]+)/.exec(report);
+  const sys = /System time \(seconds\):\s*([\d.]+)/.exec(report);
+  const cpuMs = user && sys ? Math.round((Number(user[1]) + Number(sys[1])) * 1000) : undefined;
+  return { peakRssBytes: m ? Number(m[1]) * 1024 : undefined, cpuMs, childStderr };
 }
 
 /** VmHWM (peak RSS) of a live process from /proc/<pid>/status, in bytes; undefined when gone. */
@@ -93,8 +102,16 @@ export function runMeasured(
       if (devNull !== undefined) closeSync(devNull);
       const exitCode = code ?? (signal ? 128 : 1);
       if (gnuTime) {
-        const { peakRssBytes, childStderr } = parseGnuTimeReport(stderr);
-        resolve({ wallMs, peakRssBytes, rssSource: 'gnu-time', exitCode, stdout, stderr: childStderr });
+        const { peakRssBytes, cpuMs, childStderr } = parseGnuTimeReport(stderr);
+        resolve({
+          wallMs,
+          peakRssBytes,
+          cpuMs,
+          rssSource: 'gnu-time',
+          exitCode,
+          stdout,
+          stderr: childStderr,
+        });
       } else {
         resolve({
           wallMs,

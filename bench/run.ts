@@ -5,7 +5,7 @@
  * Ends with one line per goal: `<metric>: <value> (goal <goal>)`.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FLOW_LOG_FIELDS } from '../lib/detection/fields';
@@ -15,7 +15,14 @@ import { parseBenchArgs, UsageRequested } from './args';
 import { type DetectionCost, modelDetectionCosts, monthly } from './athena-model';
 import { GB, referencedColumns, TB } from './cost';
 import { dtOfPath, gzipUncompressedSize, listFiles, totalBytes } from './files';
-import { parquetFileBytes, parquetFloor, warmPageCache, zcatFloorMs } from './floor';
+import {
+  type ParquetFloor,
+  parquetFileBytes,
+  parquetFloor,
+  type Timing,
+  warmPageCache,
+  zcatFloor,
+} from './floor';
 import { type LambdaMeasure, measureLambdas } from './lambda';
 import { GNU_TIME, type Measured, runMeasured } from './proc';
 import { fixed, type Goal, goalLine, humanBytes, humanRate, shortCount, table, usd } from './report';
@@ -156,6 +163,11 @@ async function main(): Promise<void> {
   log(`FlowWatch benchmark, ${started.toISOString()}`);
   log(`machine: ${machine()}`);
   log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+  log(
+    `load average at start: ${loadavg()
+      .map((x) => fixed(x, 2))
+      .join(' ')} (other processes share these CPUs)`,
+  );
   log(`peak RSS via: ${existsSync(GNU_TIME) ? `${GNU_TIME} -v` : '/proc/<pid>/status VmHWM polling'}`);
   log(`work dir: ${work}${opts.keep ? ' (kept)' : ' (deleted at the end)'}`);
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run \`npm run build\` first (npm run bench does)`);
@@ -195,8 +207,8 @@ async function main(): Promise<void> {
 
     // ---- floors -------------------------------------------------------------------------------
     step('floor: zcat');
-    const zcatMs = await zcatFloorMs(textFiles);
-    let pqFloor: Awaited<ReturnType<typeof parquetFloor>> | undefined;
+    const zcat = await zcatFloor(textFiles);
+    let pqFloor: ParquetFloor | undefined;
     let pqColumnBytes: Map<string, Map<string, number>> | undefined;
     if (withParquet) {
       step('floor: DuckDB count over Parquet');
@@ -213,7 +225,7 @@ async function main(): Promise<void> {
     }
 
     // ---- naive baseline ---------------------------------------------------------------------------
-    let naive: { ms: number; reported: number; records: number; rssBytes?: number } | undefined;
+    let naive: { timing: Timing; reported: number; rssBytes?: number } | undefined;
     if (!opts.skip.has('baseline')) {
       step('naive baseline: readline + split + Map');
       const list = join(work, 'files.txt');
@@ -224,7 +236,11 @@ async function main(): Promise<void> {
       if (r.exitCode !== 0) throw new Error(`naive baseline failed: ${r.stderr.trim()}`);
       const out = JSON.parse(r.stdout) as { records: number; reported: number };
       if (out.records !== N) throw new Error(`naive baseline read ${out.records} records, expected ${N}`);
-      naive = { ms: r.wallMs, reported: out.reported, records: out.records, rssBytes: r.peakRssBytes };
+      naive = {
+        timing: { wallMs: r.wallMs, cpuMs: r.cpuMs },
+        reported: out.reported,
+        rssBytes: r.peakRssBytes,
+      };
     }
 
     // ---- scan ----------------------------------------------------------------------------------
@@ -235,45 +251,65 @@ async function main(): Promise<void> {
       step('flowwatch scan (Parquet)');
       scanPq = await scan(join(big, 'parquet'));
     }
+    const timingOf = (s: ScanRun | undefined): Timing | undefined =>
+      s && !s.error ? { wallMs: s.measured.wallMs, cpuMs: s.measured.cpuMs } : undefined;
+    const scanT = timingOf(scanText);
+    const scanP = timingOf(scanPq);
 
     log('');
-    log(`## Local scan, ${N} records`);
-    const rows: string[][] = [['measurement', 'seconds', 'records/s', 'peak RSS', 'result']];
-    const sec = (ms: number) => fixed(ms / 1000, 2);
-    rows.push(['floor: zcat *.log.gz > /dev/null', sec(zcatMs), humanRate((N * 1000) / zcatMs), '', '']);
+    log(`## Local scan, ${N} records (wall time; CPU = user + system of all threads)`);
+    const rows: string[][] = [['measurement', 'wall s', 'records/s', 'CPU s', 'peak RSS', 'result']];
+    const sec = (ms: number | undefined) => (ms === undefined ? '' : fixed(ms / 1000, 2));
+    const row = (label: string, t: Timing | undefined, rss?: number, result = '') => [
+      label,
+      t ? sec(t.wallMs) : 'failed',
+      t ? humanRate((N * 1000) / t.wallMs) : '',
+      sec(t?.cpuMs),
+      rss ? humanBytes(rss) : '',
+      result,
+    ];
+    rows.push(row('floor: zcat *.log.gz > /dev/null', zcat));
     if (pqFloor) {
-      rows.push([
-        'floor: DuckDB count(*) on Parquet (metadata only)',
-        sec(pqFloor.bareCountMs),
-        humanRate((N * 1000) / pqFloor.bareCountMs),
-        '',
-        `${pqFloor.rows} rows`,
-      ]);
-      rows.push([
-        `floor: DuckDB count(${usedColumns.length} detection columns) on Parquet`,
-        sec(pqFloor.columnsCountMs),
-        humanRate((N * 1000) / pqFloor.columnsCountMs),
-        '',
-        '',
-      ]);
+      rows.push(
+        row(
+          'floor: DuckDB count(*) on Parquet (metadata only)',
+          pqFloor.bareCount,
+          undefined,
+          `${pqFloor.rows} rows`,
+        ),
+      );
+      rows.push(
+        row(`floor: DuckDB count(${usedColumns.length} detection columns) on Parquet`, pqFloor.columnsCount),
+      );
     }
     if (naive)
-      rows.push([
-        'naive baseline (rejected-connections only)',
-        sec(naive.ms),
-        humanRate((N * 1000) / naive.ms),
-        naive.rssBytes ? humanBytes(naive.rssBytes) : '',
-        `${naive.reported} sources >= threshold`,
-      ]);
-    const scanRow = (label: string, s: ScanRun) => [
-      label,
-      s.error ? 'failed' : sec(s.measured.wallMs),
-      s.error ? '' : humanRate((N * 1000) / s.measured.wallMs),
-      s.measured.peakRssBytes ? humanBytes(s.measured.peakRssBytes) : '',
-      s.error ? 'see below' : `${[...s.findings.values()].reduce((a, b) => a + b, 0)} findings`,
-    ];
-    rows.push(scanRow(`flowwatch scan, ${detections.length} detections, text`, scanText));
-    if (scanPq) rows.push(scanRow(`flowwatch scan, ${detections.length} detections, Parquet`, scanPq));
+      rows.push(
+        row(
+          'naive baseline (rejected-connections only)',
+          naive.timing,
+          naive.rssBytes,
+          `${naive.reported} sources >= threshold`,
+        ),
+      );
+    const findingsText = (s: ScanRun) =>
+      s.error ? 'see below' : `${[...s.findings.values()].reduce((a, b) => a + b, 0)} findings`;
+    rows.push(
+      row(
+        `flowwatch scan, ${detections.length} detections, text`,
+        scanT,
+        scanText.measured.peakRssBytes,
+        findingsText(scanText),
+      ),
+    );
+    if (scanPq)
+      rows.push(
+        row(
+          `flowwatch scan, ${detections.length} detections, Parquet`,
+          scanP,
+          scanPq.measured.peakRssBytes,
+          findingsText(scanPq),
+        ),
+      );
     log(table(rows));
     for (const [label, s] of [
       ['text', scanText],
@@ -293,36 +329,35 @@ async function main(): Promise<void> {
       );
     }
 
-    const scanTextMs = scanText.error ? undefined : scanText.measured.wallMs;
     log('');
-    log('ratios:');
-    if (scanTextMs) log(`  scan/floor (text, vs zcat): ${fixed(scanTextMs / zcatMs)}`);
-    if (scanPq && !scanPq.error && pqFloor)
-      log(
-        `  scan/floor (Parquet, vs DuckDB column count): ${fixed(scanPq.measured.wallMs / pqFloor.columnsCountMs)}`,
-      );
-    if (scanTextMs && naive) log(`  baseline/scan (text): ${fixed(naive.ms / scanTextMs)}`);
-    if (scanPq && !scanPq.error && scanTextMs)
-      log(`  scan text/Parquet: ${fixed(scanTextMs / scanPq.measured.wallMs)}`);
+    log('ratios (wall; CPU in brackets):');
+    const ratio = (a: Timing | undefined, b: Timing | undefined) =>
+      a && b
+        ? `${fixed(a.wallMs / b.wallMs)}${a.cpuMs && b.cpuMs ? ` (CPU ${fixed(a.cpuMs / b.cpuMs)})` : ''}`
+        : 'n/a';
+    log(`  scan/floor, text vs zcat: ${ratio(scanT, zcat)}`);
+    if (pqFloor) log(`  scan/floor, Parquet vs DuckDB column count: ${ratio(scanP, pqFloor.columnsCount)}`);
+    if (naive) log(`  baseline/scan, text: ${ratio(naive.timing, scanT)}`);
+    if (scanPq) log(`  scan text/Parquet: ${ratio(scanT, scanP)}`);
     goals.push({
       metric: 'scan/floor ratio (text)',
-      value: scanTextMs ? fixed(scanTextMs / zcatMs) : undefined,
+      value: scanT ? fixed(scanT.wallMs / zcat.wallMs) : undefined,
       goal: '<= 1.5',
-      met: scanTextMs ? scanTextMs / zcatMs <= 1.5 : undefined,
+      met: scanT ? scanT.wallMs / zcat.wallMs <= 1.5 : undefined,
     });
-    if (!opts.skip.has('baseline'))
+    if (naive)
       goals.push({
         metric: 'baseline/scan ratio (text)',
-        value: scanTextMs && naive ? fixed(naive.ms / scanTextMs) : undefined,
+        value: scanT ? fixed(naive.timing.wallMs / scanT.wallMs) : undefined,
         goal: '>= 5',
-        met: scanTextMs && naive ? naive.ms / scanTextMs >= 5 : undefined,
+        met: scanT ? naive.timing.wallMs / scanT.wallMs >= 5 : undefined,
       });
     const peak = Math.max(scanText.measured.peakRssBytes ?? 0, scanPq?.measured.peakRssBytes ?? 0);
     goals.push({
       metric: `scan peak RSS at ${shortCount(opts.records)} records`,
-      value: peak > 0 && !scanText.error ? `${fixed(peak / 1024 ** 2, 0)} MiB` : undefined,
+      value: peak > 0 && scanT ? `${fixed(peak / 1024 ** 2, 0)} MiB` : undefined,
       goal: '< 2048 MiB',
-      met: peak > 0 && !scanText.error ? peak < MAX_RSS_BYTES : undefined,
+      met: peak > 0 && scanT ? peak < MAX_RSS_BYTES : undefined,
     });
 
     // ---- Athena cost model -------------------------------------------------------------------------
@@ -430,32 +465,38 @@ async function main(): Promise<void> {
       }
       log('');
       log(
-        '## Lambda bundles (esbuild as the CDK construct bundles: minified, cjs, node22, @aws-sdk/* external; .map excluded)',
+        '## Lambda bundles (esbuild as lib/infra/function.ts bundles: minified, cjs, node24, @aws-sdk/* external; .map excluded)',
       );
       log(
         table([
           [
             'function',
-            'bundle',
-            'self-contained',
-            `cold import median of ${opts.lambdaRuns} (ms)`,
+            'index.js',
+            '+ copied assets',
+            'total',
+            `cold import ms (median of ${opts.lambdaRuns})`,
             'runs (ms)',
+            'self-contained index.js',
+            'its cold import ms',
           ],
           ...lambdas.map((l) => [
             l.name,
             humanBytes(l.bundleBytes),
-            humanBytes(l.selfContainedBytes),
+            humanBytes(l.assetBytes),
+            humanBytes(l.bundleBytes + l.assetBytes),
             fixed(l.coldImportMs, 1),
             l.coldImportRunsMs.map((x) => fixed(x, 0)).join(' '),
+            humanBytes(l.selfContainedBytes),
+            fixed(l.selfContainedImportMs, 1),
           ]),
         ]),
       );
       for (const l of lambdas) {
         goals.push({
           metric: `lambda ${l.name} bundle size`,
-          value: `${fixed(l.bundleBytes / 1024, 0)} KiB`,
+          value: `${fixed((l.bundleBytes + l.assetBytes) / 1024, 0)} KiB`,
           goal: '< 1024 KiB',
-          met: l.bundleBytes < 1024 * 1024,
+          met: l.bundleBytes + l.assetBytes < 1024 * 1024,
         });
         goals.push({
           metric: `lambda ${l.name} cold import`,
@@ -467,6 +508,11 @@ async function main(): Promise<void> {
     }
 
     log('');
+    log(
+      `load average at end: ${loadavg()
+        .map((x) => fixed(x, 2))
+        .join(' ')}`,
+    );
     log(`## Goals (run took ${fixed((Date.now() - started.getTime()) / 1000, 0)} s)`);
     for (const g of goals) log(goalLine(g));
     const missed = goals.filter((g) => g.met === false).map((g) => g.metric);
