@@ -53,6 +53,7 @@ const LISTS: Record<string, string[]> = {
   'overlapping and same first octet': ['10.1.0.0/16', '10.0.0.0/8', '172.16.0.0/13', '172.24.0.0/13'],
   'hosts and /31': ['203.0.113.77/32', '8.8.8.8/31'],
   'short prefixes': ['0.0.0.0/1', '192.0.0.0/3'],
+  'short prefix over a longer one': ['0.0.0.0/1', '10.1.0.0/16', '172.16.0.0/12'],
   'everything v4': ['0.0.0.0/0'],
   'v6 only': ['2001:db8::/32', '2600:1f18:abcd::/48', 'fc00::/7'],
   'v6 partial hextet': ['2600:1f18:abc0::/44', 'fe80::/10'],
