@@ -41,17 +41,16 @@ runbook: >
   Many sources with a modest rate toward one SaaS endpoint is usually a fleet calling an API;
   add dstaddr to allowed_destinations. AWS may also have sent an abuse report for the account.
 */
-WITH per_source_minute AS (
+WITH egress AS (
   SELECT
     dstaddr,
     srcaddr,
     start - start % 60 AS minute_start,
-    sum(CAST(packets AS DOUBLE) / greatest("end" - start, 60)) AS pps,
-    count(*) AS flows,
-    sum(packets) AS packets,
-    sum(bytes) AS bytes,
-    min(start) AS first_seen,
-    max("end") AS last_seen
+    CAST(packets AS DOUBLE) / greatest("end" - start, 60) AS pps,
+    packets,
+    bytes,
+    start,
+    "end"
   FROM flow_logs
   WHERE dt BETWEEN :dt_start AND :dt_end
     AND start >= :window_start AND start < :window_end
@@ -60,33 +59,36 @@ WITH per_source_minute AS (
     AND {{ is_external(dstaddr) }}
     AND (flow_direction = 'egress' OR (flow_direction IS NULL AND {{ is_internal(srcaddr) }}))
     AND dstaddr NOT IN (:allowed_destinations)
-  GROUP BY dstaddr, srcaddr, start - start % 60
 ),
-with_minute_rate AS (
+-- One pass, two groupings: per destination and minute (the rate), per destination and source
+-- (the sources and totals). grouping(srcaddr) is 1 on the per-minute rows.
+grouped AS (
   SELECT
     dstaddr,
     srcaddr,
-    flows,
-    packets,
-    bytes,
-    first_seen,
-    last_seen,
-    sum(pps) OVER (PARTITION BY dstaddr, minute_start) AS minute_pps
-  FROM per_source_minute
+    grouping(srcaddr) AS per_minute,
+    sum(pps) AS pps,
+    count(*) AS flows,
+    sum(packets) AS packets,
+    sum(bytes) AS bytes,
+    min(start) AS first_seen,
+    max("end") AS last_seen
+  FROM egress
+  GROUP BY GROUPING SETS ((dstaddr, minute_start), (dstaddr, srcaddr))
 )
 SELECT
   dstaddr,
-  count(DISTINCT srcaddr) AS distinct_sources,
+  sum(CASE WHEN per_minute = 0 THEN 1 ELSE 0 END) AS distinct_sources,
   min(srcaddr) AS sample_srcaddr,
   -- rounded: a sum of fractions must not fall to 9 for 10 depending on summation order
-  CAST(round(max(minute_pps)) AS BIGINT) AS peak_packets_per_second,
-  sum(flows) AS flows,
-  sum(packets) AS packets,
-  sum(bytes) AS bytes,
+  CAST(round(max(CASE WHEN per_minute = 1 THEN pps END)) AS BIGINT) AS peak_packets_per_second,
+  sum(CASE WHEN per_minute = 0 THEN flows END) AS flows,
+  sum(CASE WHEN per_minute = 0 THEN packets END) AS packets,
+  sum(CASE WHEN per_minute = 0 THEN bytes END) AS bytes,
   min(first_seen) AS first_seen,
   max(last_seen) AS last_seen
-FROM with_minute_rate
+FROM grouped
 GROUP BY dstaddr
-HAVING count(DISTINCT srcaddr) >= :min_sources
-    OR round(max(minute_pps)) >= :min_packets_per_second
+HAVING sum(CASE WHEN per_minute = 0 THEN 1 ELSE 0 END) >= :min_sources
+    OR round(max(CASE WHEN per_minute = 1 THEN pps END)) >= :min_packets_per_second
 ORDER BY peak_packets_per_second DESC, distinct_sources DESC, dstaddr
