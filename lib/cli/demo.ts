@@ -125,16 +125,33 @@ export async function demoCommand(dir: string | undefined, flags: DemoFlags, io:
   io.out('');
 
   if (result.findings.length > 0) {
+    // Each detection runs on its own schedule in AWS and alerts for its own findings, so the
+    // preview is one run's alert: the most severe detection's (the others look alike).
     const { formatEmail, formatSlack } = await import('../alerting');
-    const email = formatEmail(result.findings, { maxShown: 3 });
-    io.out(c.bold('--- Email alert (SNS email subscription) ---'));
+    const { severityRank } = await import('../detection/metadata');
+    const top = result.findings.reduce((a, f) =>
+      severityRank(f.severity) > severityRank(a.severity) ? f : a,
+    );
+    const alerted = result.findings.filter((f) => f.detection === top.detection);
+    const others = new Set(result.findings.map((f) => f.detection)).size - 1;
+    io.out(
+      c.bold(
+        `Alerts: each detection's scheduled run alerts for its own findings. The ${top.detection} alert would read:`,
+      ),
+    );
+    io.out('');
+    const email = formatEmail(alerted);
+    io.out(c.bold('--- Email (SNS email subscription) ---'));
     io.out(`Subject: ${email.subject}`);
     io.out('');
     io.out(email.body);
     io.out('');
-    io.out(c.bold('--- Slack alert (incoming webhook) ---'));
-    const slack = formatSlack(result.findings, { maxShown: 3 });
+    io.out(c.bold('--- Slack (incoming webhook) ---'));
+    const slack = formatSlack(alerted);
     io.out(flags.slackJson ? JSON.stringify(slack, null, 2) : renderSlackText(slack));
+    io.out('');
+    if (others > 0)
+      io.out(`(${others} other detection${others === 1 ? '' : 's'} would send alerts of the same shape.)`);
     io.out('');
   }
   io.out(c.bold('Next:'));

@@ -45,6 +45,8 @@ export interface ScanResult {
   readonly window: TimeWindow | null;
   readonly detections: number;
   readonly elapsedMs: number;
+  /** Time spent reading the files into DuckDB (the rest is the detections). */
+  readonly loadMs: number;
 }
 
 interface ParsedScan {
@@ -106,6 +108,7 @@ export async function scanPaths(
         window: null,
         detections: parsed.detections.length,
         elapsedMs: performance.now() - started,
+        loadMs: session.loadMs,
       };
     const window = { start, end };
     const { runDetections } = await import('../detection/run-detections');
@@ -121,6 +124,7 @@ export async function scanPaths(
       window,
       detections: parsed.detections.length,
       elapsedMs: performance.now() - started,
+      loadMs: session.loadMs,
     };
   } finally {
     progress.stop();
@@ -140,7 +144,7 @@ export function summaryLine(r: ScanResult, colored = false, io?: Io): string {
     `${formatCount(rep.rows)} records`,
     `${formatCount(rep.skippedLines)} skipped`,
     win,
-    formatSeconds(r.elapsedMs),
+    `${formatSeconds(r.elapsedMs)} (load ${formatSeconds(r.loadMs)})`,
   ].join(' | ');
 }
 
