@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_SHOWN,
   type DetectionGroup,
   detailPairs,
+  formatValue,
   formatWindow,
   groupByDetection,
   highestSeverity,
@@ -73,7 +74,10 @@ function groupText(g: DetectionGroup, maxShown: number): string {
   const shown = g.findings.slice(0, maxShown);
   shown.forEach((f, i) => {
     const label = reasonLabel(f.alert);
-    lines.push(`${i + 1}. ${keyLine(f)}${label ? `  [${label}]` : ''}`);
+    const keys = Object.entries(f.keys).map(([k, v]) => `${k} ${formatValue(k, v)}`);
+    // First line carries the number; long key lists continue indented under it.
+    const keyText = wrapItems(keys, 76 - 5, '', ', ').replace(/\n/g, '\n     ');
+    lines.push(`${i + 1}. ${keyText}${label ? `  [${label}]` : ''}`);
     const details = detailPairs(f).map(([k, v]) => `${k}: ${v}`);
     if (details.length > 0) lines.push(wrapItems(details, 76, '     '));
     lines.push(`     fingerprint: ${f.fingerprint}`);
@@ -89,7 +93,16 @@ function groupText(g: DetectionGroup, maxShown: number): string {
   lines.push('  (Athena console > Query editor > Saved queries, FlowWatch workgroup;');
   lines.push('   set its window to the one above)');
   if (g.mitre.length > 0)
-    lines.push(`MITRE ATT&CK: ${g.mitre.map((m) => `${m.technique} ${m.name}`).join('; ')}`);
+    lines.push(
+      wrapItems(
+        g.mitre.map((m) => `${m.technique} ${m.name}`),
+        76,
+        '',
+        '; ',
+      )
+        .replace(/^/, 'MITRE ATT&CK: ')
+        .replace(/\n/g, '\n              '),
+    );
   return lines.join('\n');
 }
 
