@@ -208,7 +208,7 @@ export interface ConfigSources {
  */
 export function loadConfig(sources: ConfigSources, detections?: readonly Detection[]): FlowWatchConfig {
   const cwd = sources.cwd ?? process.cwd();
-  const explicit = sources.file !== undefined;
+  const explicit = sources.file !== undefined && sources.file !== DEFAULT_CONFIG_FILE;
   const file = resolve(cwd, sources.file ?? DEFAULT_CONFIG_FILE);
   let fromFile: unknown;
   const origins: string[] = [];

@@ -5,6 +5,7 @@ import { FLOW_LOG_FIELDS, FLOWWATCH_FIELDS } from '../../lib/detection/fields';
 import { investigationQueryName } from '../../lib/detection/finding';
 import { buildApp } from '../../lib/infra/app';
 import { BUNDLED_SQL_DIR } from '../../lib/infra/function';
+import { DEDUPE_TABLE_SCHEMA } from '../../lib/runtime/dedupe';
 import { config, MAXIMAL, MINIMAL, TEXT_FIELDS } from './fixtures';
 
 // GIVEN a config, WHEN the app is synthesized (no esbuild: bundling-stacks is empty; cdk-nag on,
@@ -453,6 +454,22 @@ describe('dedupe table', () => {
       ],
     });
   });
+});
+
+test('the dedupe table is the shape the runtime uses (lib/runtime/dedupe.ts)', () => {
+  const t = only(resources(minimal, 'AWS::DynamoDB::Table')).Properties;
+  expect(t.KeySchema).toEqual([{ AttributeName: DEDUPE_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }]);
+  expect(t.TimeToLiveSpecification).toEqual({
+    AttributeName: DEDUPE_TABLE_SCHEMA.ttlAttribute,
+    Enabled: true,
+  });
+  expect(t.GlobalSecondaryIndexes).toEqual([
+    expect.objectContaining({
+      IndexName: DEDUPE_TABLE_SCHEMA.pendingIndex,
+      KeySchema: [{ AttributeName: DEDUPE_TABLE_SCHEMA.pendingIndexKey, KeyType: 'HASH' }],
+      Projection: { ProjectionType: 'ALL' },
+    }),
+  ]);
 });
 
 describe('alerting', () => {
