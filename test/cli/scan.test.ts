@@ -87,6 +87,8 @@ describe('flowwatch scan --format json', () => {
   test('prints a summary on stderr, not on stdout', () => {
     expect(out.stderr).toMatch(/findings? .* \| .*records/);
     expect(out.stdout).not.toMatch(/ \| .*records/);
+    // stderr is not a terminal here: no progress bar, just the summary line.
+    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
 
@@ -141,6 +143,8 @@ describe('flowwatch scan options', () => {
     ]);
     expect(high.code).toBe(1);
     expect(jsonLines(high.stdout).length).toBeGreaterThan(0);
+    // --quiet: nothing on stderr at all.
+    expect(high.stderr).toBe('');
     // No shipped detection is critical: nothing reaches the bar.
     const critical = await runCli([
       'scan',
