@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { type Cidr, parseCidr } from '../detection/cidr';
+import { formatDuration } from '../detection/duration';
 import {
   FLOW_LOG_FIELDS,
   FLOWWATCH_FIELDS,
@@ -77,6 +78,13 @@ function validateListItem(items: string, v: string | number): string | undefined
   return typeof v === 'string' ? undefined : 'a string';
 }
 
+/** Seconds between runs of a rate() expression; undefined for cron() (not checked). */
+export function rateSeconds(schedule: string): number | undefined {
+  const m = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
+  if (!m) return undefined;
+  return Number(m[1]) * { minute: 60, hour: 3600, day: 86400 }[m[2] as 'minute' | 'hour' | 'day'];
+}
+
 /** Check overrides against the shipped detections: ids, threshold and list names, value types. */
 function resolveDetections(
   cfg: ParsedConfig,
@@ -115,6 +123,13 @@ function resolveDetections(
         const want = validateListItem(l.items, v);
         if (want) problems.push(`${where}.lists.${name}[${i}]: expected ${want} (got ${JSON.stringify(v)})`);
       });
+    }
+    if (o.schedule) {
+      const every = rateSeconds(o.schedule);
+      if (every !== undefined && every > d.lookbackSeconds)
+        problems.push(
+          `${where}.schedule: '${o.schedule}' runs every ${formatDuration(every)} but the detection looks back ${d.meta.lookback}, so part of every interval would never be examined; use a schedule of at most ${d.meta.lookback}`,
+        );
     }
     if (o.enabled === false) continue;
     out.push({

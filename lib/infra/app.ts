@@ -1,4 +1,4 @@
-import { App, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps, Tags } from 'aws-cdk-lib';
 import type { FlowWatchConfig } from '../config/load';
 import { addNagChecks } from './nag';
 import { FlowWatchStack } from './stack';
@@ -29,6 +29,8 @@ export function buildApp(
     },
     description: 'FlowWatch: VPC flow log threat detection (Athena + Lambda + SNS)',
   });
+  // Cost allocation and ownership: every taggable resource says it belongs to FlowWatch.
+  Tags.of(stack).add('flowwatch:stack', config.stackName);
   if (nag) addNagChecks(app);
   return { app, stack };
 }

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../constants/env';
+import { METRICS } from '../constants/metrics';
 import { PACKAGE_ROOT } from '../detection/registry';
 
 /** Where the detection SQL lands inside the Lambda bundle (/var/task is the bundle root). */
@@ -82,7 +83,7 @@ export class FlowWatchFunction extends NodejsFunction {
       retryAttempts: 2,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'FlowWatch',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...(copySql ? { [ENV.SQL_DIR]: BUNDLED_SQL_DIR } : {}),
         ...props.environment,

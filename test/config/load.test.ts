@@ -140,6 +140,22 @@ describe('bad values name the key and the fix', () => {
     );
   });
 
+  test('a rate() schedule slower than the lookback would leave gaps', () => {
+    const d = detections.find((x) => x.lookbackSeconds === 900)!;
+    const p = problems(withOverrides({ detections: { [d.meta.id]: { schedule: 'rate(1 hour)' } } }));
+    expect(p).toEqual([
+      `detections.${d.meta.id}.schedule: 'rate(1 hour)' runs every 1h but the detection looks back 15m, so part of every interval would never be examined; use a schedule of at most 15m`,
+    ]);
+    // Faster than the lookback is fine (overlapping windows, more cost).
+    expect(() =>
+      parseConfig(
+        withOverrides({ detections: { [d.meta.id]: { schedule: 'rate(5 minutes)' } } }),
+        't',
+        detections,
+      ),
+    ).not.toThrow();
+  });
+
   test('unknown detection id lists the known ones', () => {
     const p = problems(withOverrides({ detections: { 'port-scna': { enabled: false } } }));
     expect(p).toEqual([

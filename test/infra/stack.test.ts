@@ -351,7 +351,7 @@ describe('detection Lambdas', () => {
         detections: {
           [first!.meta.id]: { enabled: false },
           [second!.meta.id]: {
-            schedule: 'rate(30 minutes)',
+            schedule: 'rate(10 minutes)',
             ...(threshold ? { thresholds: { [threshold]: 12345 } } : {}),
           },
         },
@@ -370,7 +370,7 @@ describe('detection Lambdas', () => {
     const rules = Object.values(resources(t, 'AWS::Events::Rule')).map((r) => r.Properties);
     expect(
       rules.some(
-        (r) => r.ScheduleExpression === 'rate(30 minutes)' && String(r.Description).includes(second!.meta.id),
+        (r) => r.ScheduleExpression === 'rate(10 minutes)' && String(r.Description).includes(second!.meta.id),
       ),
     ).toBe(true);
   });
