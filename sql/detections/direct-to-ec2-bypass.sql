@@ -8,6 +8,9 @@ description: >
   the load balancer's own flows to the instance come from internal addresses. Needs instance_id
   (v3+ logs); v2-only records never match. Inbound means flow_direction = 'ingress', or, where
   flow_direction is NULL (v3-v4), a destination inside the internal address space.
+  A Network Load Balancer that preserves client IPs (the default for instance targets) or
+  Global Accelerator forwards internet addresses unchanged, so its targets look the same as a
+  bypass: list those instances under allowed_instance_ids.
 severity: high
 schedule: rate(15 minutes)
 lookback: 15m
@@ -38,8 +41,8 @@ runbook: >
   on a web port, so attackers can skip the load balancer and WAF. Confirm with the instance's
   security groups and public IP; restrict the web ports to the load balancer's security group
   and remove the public address. Review sample_srcaddr and the investigation query for
-  requests that reached the instance directly. If direct exposure is intended, add the
-  instance to allowed_instance_ids.
+  requests that reached the instance directly. If direct exposure is intended, or the
+  instance is an NLB target with client IP preservation, add it to allowed_instance_ids.
 */
 SELECT
   instance_id,
