@@ -23,7 +23,7 @@ import {
   parseSeverity,
   selectDetections,
 } from './options';
-import { createProgress, progressWanted } from './progress';
+import { createProgress, PROGRESS_MIN_FILES, progressWanted } from './progress';
 import { hasLoadProblems, openSession, printLoadIssues } from './session';
 
 export interface ScanFlags {
@@ -112,11 +112,14 @@ export async function scanPaths(
       };
     const window = { start, end };
     const { runDetections } = await import('../detection/run-detections');
+    // Detections take long exactly when the input was big: show their bar when the load's was.
+    const detecting = createProgress(progressWanted(quiet) && session.report.files >= PROGRESS_MIN_FILES, 1);
     let done = 0;
+    detecting.update(0, parsed.detections.length, 'detecting');
     const result = await runDetections(session.engine, parsed.detections, window, {
-      onDetectionDone: () => progress.update(++done, parsed.detections.length, 'detecting'),
+      onDetectionDone: () => detecting.update(++done, parsed.detections.length, 'detecting'),
     });
-    progress.stop();
+    detecting.stop();
     return {
       findings: result.findings,
       errors: result.errors,
