@@ -13,6 +13,7 @@ import {
   convertCell,
   toAthenaLiteral,
 } from '../../lib/detection/athena-engine';
+import { loadDetections, renderDetection } from '../../lib/detection/registry';
 import { type Moto, startMoto } from '../helpers/moto';
 
 /** A fake clock: sleeping advances it, so "remaining time" shrinks without real waiting. */
@@ -298,5 +299,26 @@ describe('AthenaEngine faults moto cannot produce (aws-sdk-client-mock)', () => 
     expect(r.rows.map((x) => x.bytes)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(4);
     expect(athena.commandCalls(GetQueryResultsCommand)[0]!.args[0].input.MaxResults).toBe(1000);
+  });
+});
+
+describe('every shipped detection binds as Athena ExecutionParameters', () => {
+  it('renders each detection to ? placeholders whose values are valid literals', () => {
+    // GIVEN the detections in sql/detections WHEN rendered for one window THEN each value is a literal
+    const { loadDetections, renderDetection } =
+      require('../../lib/detection/registry') as typeof import('../../lib/detection/registry');
+    const detections = loadDetections();
+    expect(detections.length).toBeGreaterThan(0);
+    for (const d of detections) {
+      const r = renderDetection(d, {
+        windowStart: 1714557600,
+        windowEnd: 1714558500,
+        dtStart: '2024/05/01/10',
+        dtEnd: '2024/05/01/11',
+      });
+      const literals = r.params.map((p, i) => toAthenaLiteral(p, `${d.meta.id} parameter ${i + 1}`));
+      expect(literals).toHaveLength((r.sql.match(/\?/g) ?? []).length);
+      for (const l of literals) expect(l).toMatch(/^('([^']|'')*'|-?\d+(\.\d+)?|TRUE|FALSE)$/);
+    }
   });
 });
