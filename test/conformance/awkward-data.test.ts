@@ -8,9 +8,11 @@ import {
   parseFieldList,
 } from '../../lib/detection/fields';
 import { formatDt } from '../../lib/detection/window';
-import { canonicalRows, dataStart, trinoTable } from './conformance-data';
+import { tableColumns } from '../../lib/infra/table-definition';
+import { canonicalRows, dataStart, flowLogsGlueTable, trinoTable } from './conformance-data';
 import { deliveredFile, duckDbOverFiles } from './duckdb-files';
-import { bucketDir, catalogueGlueTable } from './glue-table';
+import { bucketDir, logsRoot, withColumns } from './glue-table';
+import { ACCOUNTS, REGIONS } from './synth-tables';
 import { trinoFromEnv } from './trino-server';
 
 /**
@@ -26,8 +28,9 @@ import { trinoFromEnv } from './trino-server';
  */
 
 const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'elastic-vpcflow');
-const ACCOUNT = '123456789010';
-const REGION = 'us-east-1';
+// The S3 key's account and region must be ones the table's enum projection lists.
+const ACCOUNT = ACCOUNTS[0];
+const REGION = REGIONS[0];
 
 /** Lines of our own: the awkward values the corpus does not have, in FLOWWATCH_FIELDS (v2-v5) order. */
 const EXTRA_LINES = [
@@ -92,22 +95,26 @@ test.each(cases().map((c) => [c.name, c] as const))(
     const dt = formatDt(dataStart(3).getTime() / 1000, 'hour');
     const bucket = `awkward-${name.replace(/_/g, '-')}`;
     rmSync(bucketDir(fsRoot, bucket), { recursive: true, force: true });
-    const dir = join(bucketDir(fsRoot, bucket), 'AWSLogs', ACCOUNT, 'vpcflowlogs', REGION, ...dt.split('/'));
+    // AND the synthesized text table, with the columns synth generates for that LogFormat
+    const fileFields = parseFieldList(c.fields.join(' '), `${name} header`);
+    const table = withColumns(
+      flowLogsGlueTable('text'),
+      tableColumns(fileFields).map((col) => ({ Name: col.name, Type: col.type, Comment: col.comment })),
+    );
+    const dir = join(
+      logsRoot(fsRoot, table, bucket),
+      'AWSLogs',
+      ACCOUNT,
+      'vpcflowlogs',
+      REGION,
+      ...dt.split('/'),
+    );
     mkdirSync(dir, { recursive: true });
     const path = join(
       dir,
       `${ACCOUNT}_vpcflowlogs_${REGION}_fl-0123_${dt.replace(/\//g, '')}00Z_abcd.log.gz`,
     );
     writeFileSync(path, gzipSync(c.text));
-    // AND the Glue text table for that field order (the flow log's LogFormat)
-    const table = catalogueGlueTable({
-      name: 'flow_logs',
-      format: 'text',
-      bucket,
-      accounts: [ACCOUNT],
-      regions: [REGION],
-      fileFields: parseFieldList(c.fields.join(' '), `${name} header`),
-    });
     const trino = await trinoTable(`awkward_${name}`, table, bucket);
     const duck = await duckDbOverFiles([deliveredFile(path)]);
     try {

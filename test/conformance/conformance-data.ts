@@ -8,11 +8,10 @@ import { QUERIES_DIR, splitHeader } from '../../lib/detection/registry';
 import { parseSqlTemplate, type RenderedSql, renderSqlTemplate } from '../../lib/detection/sql-template';
 import { TrinoEngine } from '../../lib/detection/trino-engine';
 import { formatDt } from '../../lib/detection/window';
-import { catalogueGlueTable, type GlueTableInput, registerGlueTable } from './glue-table';
+import { type GlueTableInput, registerGlueTable } from './glue-table';
+import { synthesizedTables } from './synth-tables';
 import { trinoFromEnv, trinoVersion } from './trino-server';
 
-export const ACCOUNTS = ['111111111111', '222222222222'] as const;
-export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export const HOUR = 3600;
 
 /**
@@ -26,18 +25,9 @@ export function dataStart(hoursBeforeNow: number): Date {
   return new Date((nowHour - hoursBeforeNow * HOUR) * 1000);
 }
 
-/**
- * The flow_logs Glue table of each format. Until lib/infra exposes a synth entry point, the
- * definition is derived from the field catalogue exactly as the brief specifies (see glue-table.ts).
- */
+/** The flow_logs Glue table of each format, from the synthesized CloudFormation template. */
 export function flowLogsGlueTable(format: 'parquet' | 'text'): GlueTableInput {
-  return catalogueGlueTable({
-    name: 'flow_logs',
-    format,
-    bucket: 'flowwatch-logs',
-    accounts: ACCOUNTS,
-    regions: REGIONS,
-  });
+  return synthesizedTables()[format];
 }
 
 /** Register `table` under `schema`, reading from `bucket`, and return an engine whose default schema it is. */

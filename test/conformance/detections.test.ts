@@ -8,19 +8,18 @@ import type { TrinoEngine } from '../../lib/detection/trino-engine';
 import type { TimeWindow } from '../../lib/detection/window';
 import { ATTACKERS, generateFlowLogs, type InjectedAttack } from '../../lib/local/synth';
 import {
-  ACCOUNTS,
   builtinValues,
   canonicalRows,
   dataStart,
   flowLogsGlueTable,
   HOUR,
-  REGIONS,
   renderSavedQuery,
   savedQueryFiles,
   trinoTable,
 } from './conformance-data';
 import { deliveredFile, duckDbOverFiles } from './duckdb-files';
-import { bucketDir } from './glue-table';
+import { bucketDir, logsRoot } from './glue-table';
+import { ACCOUNTS, REGIONS } from './synth-tables';
 import { trinoFromEnv } from './trino-server';
 
 /**
@@ -54,9 +53,12 @@ beforeAll(async () => {
   start = startDate.getTime() / 1000;
   for (const b of ['conf-text', 'conf-parquet'])
     rmSync(bucketDir(fsRoot, b), { recursive: true, force: true });
+  // GIVEN the synthesized Glue tables, each reading its own bucket folder
+  const textTable = flowLogsGlueTable('text');
+  const parquetTable = flowLogsGlueTable('parquet');
   const synth = await generateFlowLogs({
-    outDir: bucketDir(fsRoot, 'conf-text'),
-    parquetDir: bucketDir(fsRoot, 'conf-parquet'),
+    outDir: logsRoot(fsRoot, textTable, 'conf-text'),
+    parquetDir: logsRoot(fsRoot, parquetTable, 'conf-parquet'),
     start: startDate,
     hours: HOURS,
     recordsPerHour: 2000,
@@ -67,8 +69,8 @@ beforeAll(async () => {
   attacks = synth.attacks;
   detections = loadDetections();
   duck = await duckDbOverFiles(synth.files.map(deliveredFile));
-  text = await trinoTable('conf_text', flowLogsGlueTable('text'), 'conf-text');
-  parquet = await trinoTable('conf_parquet', flowLogsGlueTable('parquet'), 'conf-parquet');
+  text = await trinoTable('conf_text', textTable, 'conf-text');
+  parquet = await trinoTable('conf_parquet', parquetTable, 'conf-parquet');
 });
 
 afterAll(async () => {

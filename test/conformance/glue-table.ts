@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLOW_LOG_FIELDS, type FlowLogField, PARTITION_COLUMNS } from '../../lib/detection/fields';
 
 /**
  * The Glue table as CloudFormation declares it (AWS::Glue::Table TableInput), and its
@@ -81,69 +80,6 @@ export function glueTablesFromTemplate(template: { Resources?: Record<string, Js
     });
 }
 
-const PROJECTION_START = '2024/01/01/00';
-
-/**
- * Stand-in for the synthesized table while lib/infra has no synth entry point: the definition
- * the brief gives (catalogue columns, aws_account_id/aws_region enum projection, hourly dt date
- * projection, the AWS delivery path as location template), in CloudFormation's shape.
- */
-export function catalogueGlueTable(o: {
-  name: string;
-  format: 'parquet' | 'text';
-  bucket: string;
-  accounts: readonly string[];
-  regions: readonly string[];
-  fileFields?: readonly FlowLogField[];
-}): GlueTableInput {
-  const base = `s3://${o.bucket}`;
-  const fileFields = o.fileFields ?? FLOW_LOG_FIELDS;
-  // Text is positional: the file's fields first, in file order; the rest trail and read as NULL.
-  const ordered = [...fileFields, ...FLOW_LOG_FIELDS.filter((f) => !fileFields.includes(f))];
-  const parameters: Record<string, string> = {
-    EXTERNAL: 'TRUE',
-    'projection.enabled': 'true',
-    'projection.aws_account_id.type': 'enum',
-    'projection.aws_account_id.values': o.accounts.join(','),
-    'projection.aws_region.type': 'enum',
-    'projection.aws_region.values': o.regions.join(','),
-    'projection.dt.type': 'date',
-    'projection.dt.format': 'yyyy/MM/dd/HH',
-    'projection.dt.range': `${PROJECTION_START},NOW`,
-    'projection.dt.interval': '1',
-    'projection.dt.interval.unit': 'HOURS',
-    'storage.location.template': `${base}/AWSLogs/\${aws_account_id}/vpcflowlogs/\${aws_region}/\${dt}`,
-  };
-  const text = o.format === 'text';
-  return {
-    Name: o.name,
-    TableType: 'EXTERNAL_TABLE',
-    Parameters: text
-      ? { ...parameters, classification: 'csv', 'skip.header.line.count': '1' }
-      : { ...parameters, classification: 'parquet' },
-    PartitionKeys: PARTITION_COLUMNS.map((c) => ({ Name: c, Type: 'string' })),
-    StorageDescriptor: {
-      Columns: ordered.map((f) => ({ Name: f.column, Type: f.type, Comment: f.description })),
-      Location: `${base}/AWSLogs/`,
-      InputFormat: text
-        ? 'org.apache.hadoop.mapred.TextInputFormat'
-        : 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-      OutputFormat: text
-        ? 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-        : 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-      SerdeInfo: text
-        ? {
-            SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
-            Parameters: { 'field.delim': ' ', 'serialization.format': ' ', 'serialization.null.format': '-' },
-          }
-        : {
-            SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            Parameters: {},
-          },
-    },
-  };
-}
-
 /** Trino's name for a (SerDe, InputFormat) pair Glue declares; anything else is an error naming the table. */
 function trinoStorageFormat(t: GlueTableInput): string {
   const serde = t.StorageDescriptor.SerdeInfo.SerializationLibrary;
@@ -171,6 +107,24 @@ export function localizeS3(value: string): string {
 /** Where a bucket's objects live on disk for a Trino whose local:/// root is `fsRoot`. */
 export function bucketDir(fsRoot: string, bucket: string): string {
   return join(fsRoot, 's3', bucket);
+}
+
+/**
+ * The local folder that holds `AWSLogs/` for table `t` when its bucket is laid out in `bucket`:
+ * the table's Location may carry a prefix before `AWSLogs/` (FlowWatch's own bucket does).
+ */
+export function logsRoot(fsRoot: string, t: GlueTableInput, bucket: string): string {
+  const m = /^s3:\/\/[^/]+\/(.*?)AWSLogs\/?$/.exec(t.StorageDescriptor.Location);
+  if (!m)
+    throw new Error(
+      `Glue table '${t.Name}': Location ${t.StorageDescriptor.Location} does not end in AWSLogs/`,
+    );
+  return join(bucketDir(fsRoot, bucket), m[1]!);
+}
+
+/** The same table for a flow log whose LogFormat lists other fields, as synth would generate it. */
+export function withColumns(t: GlueTableInput, columns: readonly GlueColumn[]): GlueTableInput {
+  return { ...t, StorageDescriptor: { ...t.StorageDescriptor, Columns: columns } };
 }
 
 function column(c: GlueColumn) {

@@ -3,17 +3,10 @@ import { loadDetections, renderDetection } from '../../lib/detection/registry';
 import type { TrinoEngine } from '../../lib/detection/trino-engine';
 import { partitionBounds } from '../../lib/detection/window';
 import { generateFlowLogs } from '../../lib/local/synth';
-import {
-  ACCOUNTS,
-  dataStart,
-  flowLogsGlueTable,
-  HOUR,
-  listFiles,
-  REGIONS,
-  trinoTable,
-} from './conformance-data';
+import { dataStart, flowLogsGlueTable, HOUR, listFiles, trinoTable } from './conformance-data';
 import { deliveredFile } from './duckdb-files';
-import { bucketDir } from './glue-table';
+import { bucketDir, logsRoot } from './glue-table';
+import { ACCOUNTS, REGIONS } from './synth-tables';
 import { trinoFromEnv } from './trino-server';
 
 /**
@@ -36,8 +29,9 @@ beforeAll(async () => {
   const startDate = dataStart(DAYS * 24 + 2);
   start = startDate.getTime() / 1000;
   rmSync(bucketDir(fsRoot, 'prune-text'), { recursive: true, force: true });
+  const table = flowLogsGlueTable('text');
   await generateFlowLogs({
-    outDir: bucketDir(fsRoot, 'prune-text'),
+    outDir: logsRoot(fsRoot, table, 'prune-text'),
     start: startDate,
     hours: DAYS * 24,
     recordsPerHour: 300,
@@ -46,7 +40,7 @@ beforeAll(async () => {
     seed: 11,
   });
   files = listFiles(bucketDir(fsRoot, 'prune-text')).map((f) => ({ ...f, dt: deliveredFile(f.path).dt }));
-  engine = await trinoTable('prune_text', flowLogsGlueTable('text'), 'prune-text');
+  engine = await trinoTable('prune_text', table, 'prune-text');
 });
 
 afterAll(() => {

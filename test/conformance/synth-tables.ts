@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../lib/config/load';
+import { FLOWWATCH_FIELDS } from '../../lib/detection/fields';
+import { synthTemplates } from '../../lib/infra/synth';
+import { type GlueTableInput, glueTablesFromTemplate } from './glue-table';
+
+/**
+ * The flow_logs Glue tables exactly as `cdk synth` declares them, for the two ways FlowWatch
+ * reads flow logs: Parquet flow logs it creates, and existing text flow logs in another
+ * bucket (here with every v2-v5 field, the order the synthetic generator writes). Synthesis
+ * takes ~20 s per config on two cores, so globalSetup does it once and leaves the TableInputs
+ * in a JSON file named by FLOWWATCH_CONFORMANCE_TABLES.
+ */
+
+export const TABLES_ENV = 'FLOWWATCH_CONFORMANCE_TABLES';
+export const ACCOUNTS = ['111111111111', '222222222222'] as const;
+export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+export interface SynthesizedTables {
+  readonly parquet: GlueTableInput;
+  readonly text: GlueTableInput;
+}
+
+const COMMON = {
+  env: { account: ACCOUNTS[0], region: REGIONS[0] },
+  alerts: { emails: ['secops@example.com'] },
+  accounts: [...ACCOUNTS],
+  regions: [...REGIONS],
+};
+
+function flowLogsTableOf(config: unknown, origin: string): GlueTableInput {
+  const outdir = mkdtempSync(join(tmpdir(), 'fw-cdk-'));
+  let templates: ReturnType<typeof synthTemplates>;
+  try {
+    templates = synthTemplates(parseConfig(config, origin), { nag: false, outdir });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  const tables = Object.values(templates).flatMap((t) =>
+    glueTablesFromTemplate(t as Parameters<typeof glueTablesFromTemplate>[0]),
+  );
+  const t = tables.find((x) => x.Name === 'flow_logs');
+  if (!t) throw new Error(`${origin}: the synthesized templates have no AWS::Glue::Table named flow_logs`);
+  return t;
+}
+
+export function synthesizeTables(): SynthesizedTables {
+  return {
+    parquet: flowLogsTableOf(
+      { ...COMMON, source: { mode: 'create', targets: ['vpc-0abc12345def67890'] } },
+      'conformance (create, parquet)',
+    ),
+    text: flowLogsTableOf(
+      {
+        ...COMMON,
+        source: {
+          mode: 'existing',
+          bucketName: 'existing-flow-logs',
+          prefix: 'org/flow',
+          format: 'text',
+          fields: FLOWWATCH_FIELDS.map((f) => `\${${f}}`).join(' '),
+          partitionGranularity: 'hour',
+        },
+      },
+      'conformance (existing, text)',
+    ),
+  };
+}
+
+/** Synthesize once per run and return the file the tests read. */
+export function writeSynthesizedTables(dir: string): string {
+  const path = join(dir, 'glue-tables.json');
+  writeFileSync(path, JSON.stringify(synthesizeTables(), null, 2));
+  return path;
+}
+
+export function synthesizedTables(): SynthesizedTables {
+  const path = process.env[TABLES_ENV];
+  if (!path)
+    throw new Error(
+      `${TABLES_ENV} is not set: run the suite with 'npm run test:athena' (its globalSetup synthesizes)`,
+    );
+  return JSON.parse(readFileSync(path, 'utf8')) as SynthesizedTables;
+}
