@@ -305,8 +305,6 @@ describe('AthenaEngine faults moto cannot produce (aws-sdk-client-mock)', () => 
 describe('every shipped detection binds as Athena ExecutionParameters', () => {
   it('renders each detection to ? placeholders whose values are valid literals', () => {
     // GIVEN the detections in sql/detections WHEN rendered for one window THEN each value is a literal
-    const { loadDetections, renderDetection } =
-      require('../../lib/detection/registry') as typeof import('../../lib/detection/registry');
     const detections = loadDetections();
     expect(detections.length).toBeGreaterThan(0);
     for (const d of detections) {
