@@ -302,6 +302,45 @@ describe('bad input: skipped, reported with file and line, counted; good lines s
     ]);
   });
 
+  test('a mid-file header with an unknown field: lines up to the next valid header skipped, counted, reported', async () => {
+    // GIVEN good lines, a header naming a bogus field, two lines under it, the v2 header again, one line
+    const body = [
+      V2_HEADER,
+      ...lines(2),
+      'version srcaddr colour',
+      '2 1.1.1.1 red',
+      '2 1.1.1.2 blue',
+      V2_HEADER,
+      ...lines(1, 5),
+    ];
+    const f = tmp.write('mixed.log', `${body.join('\n')}\n`);
+    const report = await loadFlowLogs(conn, [f]);
+    // THEN the lines under the bad header are skipped and the issue names file, line and field
+    expect(report).toMatchObject({ files: 1, rows: 3, skippedLines: 2, corruptFiles: [] });
+    expect(report.issues).toEqual([
+      {
+        file: f,
+        line: 4,
+        message: `${f}:4: header line has unknown flow log field 'colour'; lines up to the next valid header are skipped`,
+      },
+    ]);
+    expect(
+      (await rows(conn, 'SELECT srcport FROM flow_logs ORDER BY srcport')).map((r) => r.srcport),
+    ).toEqual([1000, 1001, 1005]);
+  });
+
+  test('compression is judged by content, not name; CRLF and blank lines are fine', async () => {
+    // GIVEN gzip data named .log, plain text named .log.gz, and a CRLF file with a blank line
+    tmp.write('gz-named-plain.log', `${V2_HEADER}\n${v2Line({ srcport: 1 })}\n`, true);
+    tmp.write('plain-named-gz.log.gz', `${V2_HEADER}\n${v2Line({ srcport: 2 })}\n`);
+    tmp.write('crlf.log', `${V2_HEADER}\r\n${v2Line({ srcport: 3 })}\r\n\r\n${v2Line({ srcport: 4 })}\r\n`);
+    const report = await loadFlowLogs(conn, [tmp.dir]);
+    expect(report).toMatchObject({ files: 3, rows: 4, skippedLines: 0, issues: [], corruptFiles: [] });
+    expect(await rows(conn, 'SELECT srcport, log_status FROM flow_logs ORDER BY srcport')).toEqual(
+      [1, 2, 3, 4].map((srcport) => ({ srcport, log_status: 'OK' })),
+    );
+  });
+
   test('the stored issue list is capped but the skipped count is not', async () => {
     const body = [V2_HEADER, ...Array.from({ length: 1500 }, () => 'garbage 1 2'), v2Line()].join('\n');
     tmp.write('many.log', `${body}\n`);
