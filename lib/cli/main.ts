@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { SEVERITIES } from '../detection/metadata';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { type Io, processIo } from './io';
 
@@ -16,7 +15,7 @@ function packageVersion(): string {
 
 /**
  * The `flowwatch` command. Each action lazy-loads its module, so `flowwatch --help` and usage
- * errors never pay for DuckDB, and nothing here imports the CDK or the AWS SDK.
+ * errors never pay for DuckDB or zod, and nothing here imports the CDK or the AWS SDK.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('flowwatch')
@@ -49,7 +48,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'exit 2 if any line was skipped or any file could not be read')
     .option(
       '--fail-on <severity>',
-      `exit 1 if any finding is at or above this severity (${SEVERITIES.join('|')})`,
+      'exit 1 if any finding is at or above this severity (low|medium|high|critical)',
     )
     .option('--quiet', 'no progress bar and no summary on stderr')
     .action(async (paths: string[], flags) => {
