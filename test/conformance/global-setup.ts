@@ -1,17 +1,23 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TABLES_ENV, writeSynthesizedTables } from './synth-tables';
+import { OWNED_TABLES_ENV, TABLES_ENV, writeSynthesizedTables } from './synth-tables';
 import { FS_ROOT_ENV, RUN_DIR_ENV, startTrino, URL_ENV } from './trino-server';
 
-/** Start Trino once for the whole suite, unless the caller points at one already running. */
+/**
+ * Once for the whole suite: synthesize the Glue tables (`cdk synth`) and start Trino. Either
+ * is skipped when the caller already provides it (FLOWWATCH_CONFORMANCE_TABLES, or
+ * FLOWWATCH_TRINO_URL + FLOWWATCH_TRINO_FS_ROOT from scripts/trino/start.sh), for a fast loop.
+ */
 export default async function globalSetup(): Promise<void> {
-  // The Glue tables come from `cdk synth`, once for the whole suite.
-  const synthStarted = performance.now();
-  process.env[TABLES_ENV] = writeSynthesizedTables(mkdtempSync(join(tmpdir(), 'fw-conformance-')));
-  process.stderr.write(
-    `\nconformance: Glue tables synthesized in ${Math.round(performance.now() - synthStarted)} ms\n`,
-  );
+  if (!process.env[TABLES_ENV]) {
+    const started = performance.now();
+    process.env[TABLES_ENV] = writeSynthesizedTables(mkdtempSync(join(tmpdir(), 'fw-conformance-')));
+    process.env[OWNED_TABLES_ENV] = process.env[TABLES_ENV];
+    process.stderr.write(
+      `\nconformance: Glue tables synthesized in ${Math.round(performance.now() - started)} ms\n`,
+    );
+  }
   if (process.env[URL_ENV] && process.env[FS_ROOT_ENV]) return;
   const { handle, runDir, startupMs } = startTrino();
   process.env[URL_ENV] = handle.url;

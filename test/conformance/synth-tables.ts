@@ -15,6 +15,8 @@ import { type GlueTableInput, glueTablesFromTemplate } from './glue-table';
  */
 
 export const TABLES_ENV = 'FLOWWATCH_CONFORMANCE_TABLES';
+/** Set when globalSetup wrote the tables file itself (so globalTeardown removes only that). */
+export const OWNED_TABLES_ENV = 'FLOWWATCH_CONFORMANCE_TABLES_OWNED';
 export const ACCOUNTS = ['111111111111', '222222222222'] as const;
 export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
