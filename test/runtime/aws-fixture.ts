@@ -3,6 +3,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/cli
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
@@ -101,7 +102,13 @@ export async function createAwsFixture(
           const envelope = JSON.parse(m.Body!) as { Subject: string; Message: string };
           out.push({ subject: envelope.Subject, doc: JSON.parse(envelope.Message) });
         }
-        // Received messages stay invisible for the visibility timeout, so the loop ends without deleting.
+        // Deleted once read, so a later call sees only what was published after this one.
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: r.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       }
     },
     item: async (fingerprint) => {
