@@ -41,7 +41,7 @@ export interface ScanResult {
   readonly findings: Finding[];
   readonly errors: DetectionRunError[];
   readonly report: LoadReport;
-  /** null when the input held no timed records (nothing to scan). */
+  /** null when no record falls in the window (an empty input, or --since after the last record). */
   readonly window: TimeWindow | null;
   readonly detections: number;
   readonly elapsedMs: number;
@@ -140,7 +140,7 @@ export function summaryLine(r: ScanResult, colored = false, io?: Io): string {
   const rep = r.report;
   const win = r.window
     ? `window ${isoMinuteSeconds(r.window.start)} .. ${isoMinuteSeconds(r.window.end)}`
-    : 'no timed records';
+    : 'no records in the window';
   return [
     `${findingCounts(r.findings, c)} from ${r.detections} detection${r.detections === 1 ? '' : 's'}`,
     `${formatCount(rep.files)} file${rep.files === 1 ? '' : 's'}`,
