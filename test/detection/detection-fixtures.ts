@@ -138,7 +138,7 @@ export function loadFixtures(d: Detection): FixtureCase[] {
       window,
       settings: c.settings ? norm(c.settings as DetectionSettings) : undefined,
       internalCidrs: c.internal_cidrs?.map(parseCidr),
-      rows: expandRows(merged, where),
+      rows: expandRows(norm(merged), where),
       expect: norm(c.expect) as Record<string, SqlValue>[],
     };
   });
