@@ -11,6 +11,7 @@
  * - `/` on two integers truncates on Trino but returns DOUBLE on DuckDB: CAST one side to DOUBLE.
  * - sum(bigint) is BIGINT on Trino and HUGEINT on DuckDB (the engine returns both as exact integers).
  * - regexp_like uses Java regex on Trino and RE2 on DuckDB (the same for ordinary patterns).
+ * - date_add on a DATE returns DATE on Trino and TIMESTAMP here (the values agree).
  */
 export interface TrinoCompatMacro {
   readonly name: string;
