@@ -30,7 +30,10 @@ export function buildApp(
     description: 'FlowWatch: VPC flow log threat detection (Athena + Lambda + SNS)',
   });
   // Cost allocation and ownership: every taggable resource says it belongs to FlowWatch.
-  Tags.of(stack).add('flowwatch:stack', config.stackName);
+  // Not dashboards: cfn-lint 1.51's schema (CloudFormation's at the time) has no Tags on AWS::CloudWatch::Dashboard.
+  Tags.of(stack).add('flowwatch:stack', config.stackName, {
+    excludeResourceTypes: ['AWS::CloudWatch::Dashboard'],
+  });
   if (nag) addNagChecks(app);
   return { app, stack };
 }
