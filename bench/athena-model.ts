@@ -29,7 +29,10 @@ export interface DetectionCost {
   readonly schedule: string;
   readonly lookback: string;
   readonly runsPerDay: number;
+  /** Columns a run reads: from DuckDB's plan when given, else the names in the rendered SQL. */
   readonly columns: readonly string[];
+  /** Column names found in the rendered SQL text (a cross-check of the plan's). */
+  readonly sqlColumns: readonly string[];
   /** Scheduled runs that fitted inside the local data and were averaged. */
   readonly runsModelled: number;
   /** Average partitions (hours, fractional for the one being written) a run reads. */
@@ -65,6 +68,7 @@ export function modelDetectionCosts(
   dailyVolumes: readonly number[],
   deliveryDelaySeconds: number,
   retentionDays: number,
+  planColumns?: ReadonlyMap<string, readonly string[]>,
 ): DetectionCost[] {
   const dts = [...layout.textBytes.keys()].sort();
   if (dts.length === 0) throw new Error('no hourly partitions in the local data');
@@ -74,7 +78,8 @@ export function modelDetectionCosts(
   const totalText = [...layout.textBytes.values()].reduce((a, b) => a + b, 0);
   return detections.map((d) => {
     const probe = renderDetection(d, { windowStart: 0, windowEnd: 1, dtStart: 'a', dtEnd: 'b' });
-    const columns = referencedColumns(probe.sql, allColumns);
+    const sqlColumns = referencedColumns(probe.sql, allColumns);
+    const columns = planColumns?.get(d.meta.id) ?? sqlColumns;
     // Runs whose window starts a full hour into the data (so its first partition is complete)
     // and that happen before the data ends (the current hour is written up to the run time).
     const runs = scheduledRunTimes(
@@ -123,6 +128,7 @@ export function modelDetectionCosts(
       lookback: d.meta.lookback,
       runsPerDay: runsPerDay(d.meta.schedule),
       columns,
+      sqlColumns,
       runsModelled: runs.length,
       partitionsPerRun: partitions / n,
       perVolume,

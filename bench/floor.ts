@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBListValue, LIST, VARCHAR } from '@duckdb/node-api';
 import { runChecked } from './proc';
 
@@ -108,6 +110,31 @@ export async function parquetFileBytes(
     const f = String(r.f);
     if (!out.has(f)) out.set(f, new Map());
     out.get(f)!.set(String(r.col), Number(r.bytes));
+  }
+  return out;
+}
+
+/**
+ * Re-encode Parquet files with another codec, keeping the layout under `dstRoot`. AWS delivers
+ * Parquet flow logs Gzip-compressed, so the cost model measures a Gzip copy; DuckDB's default
+ * (what the generator writes) is Snappy.
+ */
+export async function reencodeParquet(
+  conn: DuckDBConnection,
+  files: readonly string[],
+  srcRoot: string,
+  dstRoot: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) {
+    if (!f.startsWith(srcRoot)) throw new Error(`${f} is not under ${srcRoot}`);
+    const dst = join(dstRoot, f.slice(srcRoot.length));
+    mkdirSync(dirname(dst), { recursive: true });
+    await conn.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet, COMPRESSION gzip)', [
+      f,
+      dst,
+    ]);
+    out.push(dst);
   }
   return out;
 }
