@@ -193,7 +193,7 @@ export function parseConfig(
     allDetections: detections,
     fileFields,
     partitionGranularity: cfg.source.mode === 'existing' ? cfg.source.partitionGranularity : 'hour',
-    format: cfg.source.mode === 'existing' ? cfg.source.format : 'parquet',
+    format: cfg.source.format,
   };
 }
 

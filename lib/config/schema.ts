@@ -55,6 +55,8 @@ const CreateSource = z
     maxAggregationIntervalSeconds: z
       .union([z.literal(60), z.literal(600)], { message: 'must be 60 or 600 (seconds)' })
       .default(60),
+    /** Parquet (default: smaller, and Athena reads only the columns a query uses) or plain text (.log.gz). */
+    format: z.enum(['parquet', 'text']).default('parquet'),
     /** Fields beyond v2-v5 to request (AWS names), e.g. "reject-reason" or ECS fields. */
     extraFields: z.array(z.string()).default(['reject-reason']),
     /** Bucket encryption: a customer-managed KMS key (default) or S3-managed keys. */

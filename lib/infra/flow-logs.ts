@@ -13,6 +13,8 @@ export interface FlowLogsProps {
   readonly maxAggregationIntervalSeconds: 60 | 600;
   /** Fields to record, written as the flow log's LogFormat in this order. */
   readonly fields: readonly FlowLogField[];
+  /** File format AWS writes. */
+  readonly format: 'parquet' | 'text';
   readonly bucket: s3.IBucket;
   /** Key prefix; objects land under `<prefix>/AWSLogs/<account>/vpcflowlogs/<region>/yyyy/MM/dd/HH/`. */
   readonly prefix: string;
@@ -24,7 +26,7 @@ export function logFormat(fields: readonly FlowLogField[]): string {
 }
 
 /**
- * One AWS::EC2::FlowLog per target, delivered to S3 as Parquet with per-hour partitions and
+ * One AWS::EC2::FlowLog per target, delivered to S3 (Parquet by default) with per-hour partitions and
  * plain (not Hive-compatible) prefixes, which is what the Glue table's dt projection reads.
  */
 export class FlowLogs extends Construct {
@@ -47,7 +49,7 @@ export class FlowLogs extends Construct {
         logDestination: `${props.bucket.bucketArn}/${props.prefix}`,
         logFormat: logFormat(props.fields),
         destinationOptions: {
-          FileFormat: 'parquet',
+          FileFormat: props.format === 'parquet' ? 'parquet' : 'plain-text',
           HiveCompatiblePartitions: false,
           PerHourPartition: true,
         },

@@ -62,6 +62,7 @@ export class FlowWatchStack extends Stack {
         trafficType: c.source.trafficType,
         maxAggregationIntervalSeconds: c.source.maxAggregationIntervalSeconds,
         fields: c.fileFields,
+        format: c.format,
         bucket: this.storage.bucket,
         prefix: c.source.prefix,
       });

@@ -18,13 +18,14 @@ import { config, MAXIMAL, MINIMAL } from './fixtures';
  */
 const IGNORED_CFN_LINT_RULES = ['W3005'];
 
-/** A third shape: FlowWatch-created bucket for an organisation (several accounts, SSE-S3), Slack webhook only. */
+/** A third shape: FlowWatch-created text flow logs for an organisation (several accounts, SSE-S3), Slack webhook only. */
 const ORG_CREATE: FlowWatchConfigInput = {
   env: { account: '111111111111', region: 'eu-west-1' },
   source: {
     mode: 'create',
     targets: ['vpc-0abc12345def67890', 'subnet-0123abcd'],
     encryption: 's3-managed',
+    format: 'text',
     trafficType: 'REJECT',
     maxAggregationIntervalSeconds: 600,
     extraFields: ['reject-reason', 'ecs-cluster-name'],

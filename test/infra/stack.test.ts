@@ -157,6 +157,27 @@ describe('flow logs', () => {
     );
   });
 
+  test('text format: plain-text files, and a text table whose columns follow the LogFormat', () => {
+    const t = synth(
+      config({ ...MINIMAL, source: { mode: 'create', targets: ['vpc-0abc12345def67890'], format: 'text' } }),
+    );
+    const fl = only(resources(t, 'AWS::EC2::FlowLog'));
+    expect(fl.Properties.DestinationOptions).toEqual({
+      FileFormat: 'plain-text',
+      HiveCompatiblePartitions: false,
+      PerHourPartition: true,
+    });
+    const table = only(resources(t, 'AWS::Glue::Table')).Properties.TableInput as {
+      Parameters: Record<string, string>;
+      StorageDescriptor: { Columns: { Name: string }[] };
+    };
+    const logFormat = [...(fl.Properties.LogFormat as string).matchAll(/\$\{([a-z-]+)\}/g)].map((m) =>
+      m[1]!.replace(/-/g, '_'),
+    );
+    expect(table.StorageDescriptor.Columns.slice(0, logFormat.length).map((c) => c.Name)).toEqual(logFormat);
+    expect(table.Parameters['skip.header.line.count']).toBe('1');
+  });
+
   test('the resource type follows the id prefix', () => {
     const t = synth(
       config({
