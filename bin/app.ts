@@ -10,8 +10,9 @@ import {
 } from '../lib/config/load';
 import { buildApp } from '../lib/infra/app';
 
-// A throwaway App reads the context cdk passes (cdk.json + -c) without creating stacks.
-const probe = new App();
+// A throwaway App reads the context cdk passes (cdk.json + -c). autoSynth off: otherwise it
+// would synthesize its empty tree at exit and overwrite the real app's manifest.
+const probe = new App({ autoSynth: false });
 try {
   const config = loadConfig({
     context: probe.node.tryGetContext(CONFIG_CONTEXT_KEY),

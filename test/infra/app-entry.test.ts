@@ -32,6 +32,9 @@ test('a config file named by context synthesizes the FlowWatch stack', () => {
   // THEN it exits 0 and writes the stack template
   expect(r.stderr).not.toMatch(/Error/);
   expect(r.status).toBe(0);
+  // The manifest (what `cdk deploy` reads) lists the stack.
+  const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+  expect(manifest.artifacts.FlowWatchProd).toMatchObject({ type: 'aws:cloudformation:stack' });
   const template = JSON.parse(readFileSync(join(dir, 'out', 'FlowWatchProd.template.json'), 'utf8'));
   expect(
     Object.values(template.Resources).some((x) => (x as { Type: string }).Type === 'AWS::Athena::WorkGroup'),
