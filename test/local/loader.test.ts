@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants, gzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseFieldList } from '../../lib/detection/fields';
 import { findFlowLogFiles, InputError, loadFlowLogs } from '../../lib/local/loader';
@@ -283,6 +283,21 @@ describe('bad input: skipped, reported with file and line, counted; good lines s
     expect(kept).toBeLessThan(n);
     const ports = (await rows(conn, 'SELECT srcport FROM flow_logs ORDER BY srcport')).map((r) => r.srcport);
     expect(ports).toEqual(Array.from({ length: kept }, (_, i) => 1000 + i));
+  });
+
+  test('a gzip cut exactly at a line boundary is still reported (trailer check)', async () => {
+    // GIVEN a deflate stream sync-flushed after the last line but never finished: no final
+    // block, no CRC/size trailer — every line is complete, so no line is rejected
+    const n = 5000;
+    const body = `${V2_HEADER}\n${lines(n).join('\n')}\n`;
+    const cut = tmp.write('cut.log.gz', gzipSync(body, { finishFlush: constants.Z_SYNC_FLUSH }));
+    tmp.write('whole.log.gz', body, true);
+    const report = await loadFlowLogs(conn, [tmp.dir]);
+    // THEN all its lines load and the file is reported as truncated
+    expect(report).toMatchObject({ files: 2, rows: 2 * n, skippedLines: 0, corruptFiles: [cut] });
+    expect(report.issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/cut\.log\.gz: corrupt or truncated gzip \(unexpected end of file\)/),
+    ]);
   });
 
   test('a header naming an unknown field: clear issue naming file and field, file skipped, others load', async () => {
