@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -72,11 +72,6 @@ export class Detections extends Construct {
       projectionType: dynamodb.ProjectionType.ALL,
     });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the detection Lambdas and their schedules; its depth is alarmed (Monitoring) and messages are kept 14 days.',
-    });
 
     for (const d of props.detections) {
       const settings = JSON.stringify(d.settings);
