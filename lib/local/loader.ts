@@ -49,7 +49,12 @@ const FLOW_LOG_FILE = /\.(log|txt|parquet|gz)$/i;
  * whatever its extension; inside directories only .log, .log.gz, .txt, .gz and .parquet count.
  */
 export async function findFlowLogFiles(paths: string[]): Promise<string[]> {
-  const found = new Set<string>();
+  // Keyed by absolute path so a file reached twice (a folder and a file in it) is read once.
+  const found = new Map<string, string>();
+  const add = (p: string) => {
+    const key = path.resolve(p);
+    if (!found.has(key)) found.set(key, p);
+  };
   const walk = async (dir: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];
     try {
@@ -67,7 +72,7 @@ export async function findFlowLogFiles(paths: string[]): Promise<string[]> {
         isFile = s?.isFile() ?? false;
       }
       if (isDir) await walk(p);
-      else if (isFile && FLOW_LOG_FILE.test(e.name) && !e.name.startsWith('.')) found.add(p);
+      else if (isFile && FLOW_LOG_FILE.test(e.name) && !e.name.startsWith('.')) add(p);
     }
   };
   for (const p of paths) {
@@ -78,9 +83,9 @@ export async function findFlowLogFiles(paths: string[]): Promise<string[]> {
       throw new InputError(`path does not exist: ${p}`);
     }
     if (s.isDirectory()) await walk(p);
-    else found.add(p);
+    else add(p);
   }
-  return [...found].sort();
+  return [...found.values()].sort();
 }
 
 /** Files per read_csv call: enough for DuckDB to keep every core busy, few enough for progress. */

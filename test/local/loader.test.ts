@@ -457,6 +457,10 @@ describe('files and progress', () => {
     expect(await findFlowLogFiles([tmp.dir])).toEqual([...want].sort());
     // a file named explicitly is taken whatever its extension
     expect(await findFlowLogFiles([explicit])).toEqual([explicit]);
+    // a file reached twice is listed once
+    expect(await findFlowLogFiles([tmp.dir, want[1], path.join(tmp.dir, 'z', '..', 'a.log')])).toEqual(
+      [...want].sort(),
+    );
   });
 
   test('onProgress reports files as they complete, ending at the total', async () => {
