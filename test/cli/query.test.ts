@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFlowLogs, type SynthResult } from '../../lib/local/synth';
@@ -55,6 +55,35 @@ describe('flowwatch query', () => {
       traffic_path: 7,
     });
     expect(String(rows[0]!.first)).toMatch(/^2026-01-15/);
+  });
+
+  test('--fields gives the field order of headerless files (AWS format string or a plain list)', async () => {
+    // GIVEN a headerless text file in a custom field order, with a byte count above 2^53
+    const file = join(dir, 'custom.log');
+    writeFileSync(
+      file,
+      [
+        '1768464000 1768464060 10.0.0.5 203.0.113.7 ACCEPT 9007199254740993 OK',
+        '1768464010 1768464070 10.0.0.6 - REJECT - OK',
+        '',
+      ].join('\n'),
+    );
+    const sql = 'SELECT srcaddr, dstaddr, action, bytes, start FROM flow_logs ORDER BY start';
+    for (const fields of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's own ${field} format string
+      '${start} ${end} ${srcaddr} ${dstaddr} ${action} ${bytes} ${log-status}',
+      'start end srcaddr dstaddr action bytes log-status',
+    ]) {
+      // WHEN
+      const r = await runCli(['query', sql, file, '--fields', fields, '--format', 'json']);
+      // THEN values land in the named columns, '-' is NULL, big integers stay exact
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('"bytes":9007199254740993');
+      expect(jsonLines(r.stdout).map((x) => [x.srcaddr, x.dstaddr, x.action])).toEqual([
+        ['10.0.0.5', '203.0.113.7', 'ACCEPT'],
+        ['10.0.0.6', null, 'REJECT'],
+      ]);
+    }
   });
 
   test('table format shows a header and a row count', async () => {
