@@ -160,8 +160,20 @@ export async function loadFlowLogs(
       report.issue(file, undefined, `cannot read file, skipped: ${(e as Error).message}`, true);
       return { kind: 'skip', file };
     }
-    if (kind === 'parquet') return { kind: 'parquet', file };
+    // DuckDB's readers expand glob characters in a path; such (rare) names avoid them.
+    const globby = /[*?[\]{}]/.test(file);
+    if (kind === 'parquet') {
+      if (!globby) return { kind: 'parquet', file };
+      report.issue(
+        file,
+        undefined,
+        'parquet file name contains glob characters (* ? [ ] { }), skipped: rename it',
+        true,
+      );
+      return { kind: 'skip', file };
+    }
     const gzip = kind === 'gzip';
+    if (globby) return { kind: 'slow', tf: { file, gzip, hasHeader: false, fields: defaultFields, part } };
     let first: string | null;
     try {
       first = await readFirstLine(file, gzip);

@@ -40,7 +40,7 @@ function insertSql(table: string, present: Set<string>): string {
 SELECT ${cols}, coalesce($acc[file_index::BIGINT + 1], "account_id"), coalesce($reg[file_index::BIGINT + 1], "region"),
   coalesce($dt[file_index::BIGINT + 1], ${DT_FROM_START_SQL})
 FROM (SELECT ${exprs.map((e, i) => `${e} AS "${FLOW_LOG_FIELDS[i].column}"`).join(', ')}, file_index
-      FROM read_parquet($files, union_by_name = true))`;
+      FROM read_parquet($files, union_by_name = true, hive_partitioning = false))`;
 }
 
 async function insert(

@@ -53,7 +53,7 @@ SELECT ${cols},
   coalesce($reg[file_index::BIGINT + 1], ${has('region') ? '"region"' : 'NULL'}),
   coalesce($dt[file_index::BIGINT + 1], ${has('start') ? DT_FROM_START_SQL : 'NULL'})
 FROM read_csv($files, delim = ' ', header = ${hasHeader}, columns = {${struct}}, nullstr = '-',
-  quote = '', escape = '', auto_detect = false, compression = '${gzip ? 'gzip' : 'none'}',
+  quote = '', escape = '', auto_detect = false, compression = '${gzip ? 'gzip' : 'none'}', hive_partitioning = false,
   ignore_errors = true, store_rejects = true, rejects_table = '${REJECTS}', rejects_scan = '${SCANS}')`;
 }
 

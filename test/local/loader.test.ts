@@ -473,6 +473,22 @@ describe('files and progress', () => {
     expect(calls.map((c) => c[0])).toEqual([...calls.map((c) => c[0])].sort((x, y) => x - y));
   });
 
+  test('paths are literal: no Hive key=value columns, no glob expansion', async () => {
+    // GIVEN a folder named like a Hive partition of a real column, and a file name with glob characters
+    const h = 'version account-id region srcaddr';
+    tmp.write('region=zz-fake-1/a.log', `${h}\n4 123456789012 us-east-1 10.0.0.1\n`);
+    tmp.write('region=zz-fake-1/b[1].log', `${h}\n4 123456789012 eu-west-1 10.0.0.2\n`);
+    tmp.write('region=zz-fake-1/b1.log', `${h}\n4 123456789012 ap-east-1 10.0.0.3\n`);
+    const report = await loadFlowLogs(conn, [tmp.dir]);
+    // THEN each file loads once with the region its lines hold
+    expect(report).toMatchObject({ files: 3, rows: 3, skippedLines: 0, issues: [] });
+    expect(await rows(conn, 'SELECT srcaddr, region, aws_region FROM flow_logs ORDER BY srcaddr')).toEqual([
+      { srcaddr: '10.0.0.1', region: 'us-east-1', aws_region: 'us-east-1' },
+      { srcaddr: '10.0.0.2', region: 'eu-west-1', aws_region: 'eu-west-1' },
+      { srcaddr: '10.0.0.3', region: 'ap-east-1', aws_region: 'ap-east-1' },
+    ]);
+  });
+
   test('loading twice into the same table appends (table created once)', async () => {
     const f = tmp.write('a.log', `${V2_HEADER}\n${v2Line()}\n`);
     await loadFlowLogs(conn, [f]);
