@@ -112,6 +112,43 @@ test('cfn-lint on every synthesized template: zero errors, zero unexplained warn
   expect(status).toBe(0);
 });
 
+test('every cdk-nag acknowledgement matches a real finding on its own resource and explains itself', () => {
+  // GIVEN the maximal and minimal apps WHEN the pack runs with acknowledgements ignored
+  for (const input of [MINIMAL, MAXIMAL, ORG_CREATE]) {
+    const { app } = buildApp(config(input), { context: { 'aws:cdk:bundling-stacks': [] }, nag: false });
+    const pack = new AwsSolutionsChecks(app);
+    // Test-only override of the pack's private check, to see what each acknowledgement hides.
+    Object.defineProperty(pack, 'isAcknowledged', { value: () => false });
+    const raw = pack
+      .validateScope(app)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })),
+      );
+    const acks = app.node.findAll().flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            id: id.replace(/^annotation::/i, ''),
+            reason,
+            path: c.node.path,
+          })),
+        ),
+    );
+    expect(acks.length).toBeGreaterThan(0);
+    // THEN each sits on (or directly above) the resource it covers, not on the stack or app,
+    // hides a finding that really occurs there, and gives a reason a reviewer can check
+    const unmatched = acks.filter(
+      (a) => !raw.some((r) => r.rule === a.id && (r.path === a.path || r.path.startsWith(`${a.path}/`))),
+    );
+    expect(unmatched.map((a) => `${a.id} at ${a.path}`)).toEqual([]);
+    for (const a of acks) {
+      expect(a.path.split('/').length).toBeGreaterThan(1);
+      expect(a.reason.length).toBeGreaterThan(60);
+    }
+  }
+});
+
 describe('the checks can fail', () => {
   test('cdk-nag reports an insecure bucket and the synth fails', () => {
     // GIVEN a stack with a bucket that has no TLS policy, no access logs
