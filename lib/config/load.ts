@@ -184,6 +184,17 @@ export function parseConfig(
     problems.push(
       `accounts: must include the deployment account ${cfg.env.account} (its flow logs land in the bucket)`,
     );
+  const lists: [string, readonly string[] | undefined][] = [
+    ['accounts', cfg.accounts],
+    ['regions', cfg.regions],
+    ['internalCidrs', cfg.internalCidrs],
+    ['alerts.emails', cfg.alerts.emails],
+    ['source.targets', cfg.source.mode === 'create' ? cfg.source.targets : undefined],
+  ];
+  for (const [key, list] of lists)
+    list?.forEach((v, i) => {
+      if (list.indexOf(v) !== i) problems.push(`${key}[${i}]: '${v}' is listed twice`);
+    });
   if (problems.length > 0) throw new FlowWatchConfigError(origin, problems);
   return {
     ...cfg,

@@ -212,6 +212,19 @@ describe('bad values name the key and the fix', () => {
     ]);
   });
 
+  test('duplicates are named', () => {
+    const p = problems(
+      withOverrides({
+        accounts: ['111111111111', '111111111111'],
+        source: { targets: ['vpc-0abc12345def67890', 'vpc-0abc12345def67890'] },
+      }),
+    );
+    expect(p).toEqual([
+      "accounts[1]: '111111111111' is listed twice",
+      "source.targets[1]: 'vpc-0abc12345def67890' is listed twice",
+    ]);
+  });
+
   test('the deployment account must be among the accounts', () => {
     const p = problems(withOverrides({ env: { account: '111111111111' }, accounts: ['222222222222'] }));
     expect(p).toEqual([

@@ -396,6 +396,21 @@ describe('detection Lambdas', () => {
     ).toBe(true);
   });
 
+  test('settings too large for the 4 KB Lambda environment fail the synth naming the detection', () => {
+    const d = minCfg.allDetections.find((x) => Object.values(x.meta.lists).some((l) => l.items === 'ip'))!;
+    const [name] = Object.entries(d.meta.lists).find(([, l]) => l.items === 'ip')!;
+    const many = Array.from({ length: 300 }, (_, i) =>
+      i < 250 ? `198.51.100.${i}` : `203.0.113.${i - 250}`,
+    );
+    expect(() =>
+      synth(config({ ...MINIMAL, detections: { [d.meta.id]: { lists: { [name]: many } } } })),
+    ).toThrow(
+      new RegExp(
+        `detections\\.${d.meta.id}: thresholds/lists and internalCidrs take \\d+ bytes of environment`,
+      ),
+    );
+  });
+
   test('each schedule defaults to the detection metadata and targets its function with a DLQ', () => {
     const rules = Object.values(resources(minimal, 'AWS::Events::Rule')).map((r) => r.Properties);
     expect(rules).toHaveLength(minCfg.enabledDetections.length);
