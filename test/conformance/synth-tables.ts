@@ -20,9 +20,17 @@ export const OWNED_TABLES_ENV = 'FLOWWATCH_CONFORMANCE_TABLES_OWNED';
 export const ACCOUNTS = ['111111111111', '222222222222'] as const;
 export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
+/** An AWS::Athena::NamedQuery as synthesized: the SQL a responder runs from the workgroup. */
+export interface NamedQuery {
+  readonly name: string;
+  readonly queryString: string;
+}
+
 export interface SynthesizedTables {
   readonly parquet: GlueTableInput;
   readonly text: GlueTableInput;
+  /** The named queries of the Parquet deployment (saved queries and per-detection investigation queries). */
+  readonly namedQueries: readonly NamedQuery[];
 }
 
 const COMMON = {
@@ -32,7 +40,12 @@ const COMMON = {
   regions: [...REGIONS],
 };
 
-function flowLogsTableOf(config: unknown, origin: string): GlueTableInput {
+interface Synthesized {
+  readonly table: GlueTableInput;
+  readonly namedQueries: NamedQuery[];
+}
+
+function synthesize(config: unknown, origin: string): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'fw-cdk-'));
   let templates: ReturnType<typeof synthTemplates>;
   try {
@@ -43,32 +56,42 @@ function flowLogsTableOf(config: unknown, origin: string): GlueTableInput {
   const tables = Object.values(templates).flatMap((t) =>
     glueTablesFromTemplate(t as Parameters<typeof glueTablesFromTemplate>[0]),
   );
-  const t = tables.find((x) => x.Name === 'flow_logs');
-  if (!t) throw new Error(`${origin}: the synthesized templates have no AWS::Glue::Table named flow_logs`);
-  return t;
+  const table = tables.find((x) => x.Name === 'flow_logs');
+  if (!table)
+    throw new Error(`${origin}: the synthesized templates have no AWS::Glue::Table named flow_logs`);
+  const namedQueries = Object.values(templates).flatMap((t) =>
+    Object.values(t.Resources)
+      .filter((r) => r.Type === 'AWS::Athena::NamedQuery')
+      .map((r) => {
+        const p = r.Properties as { Name?: unknown; QueryString?: unknown };
+        if (typeof p.Name !== 'string' || typeof p.QueryString !== 'string')
+          throw new Error(`${origin}: a NamedQuery without a literal Name/QueryString`);
+        return { name: p.Name, queryString: p.QueryString };
+      }),
+  );
+  return { table, namedQueries };
 }
 
 export function synthesizeTables(): SynthesizedTables {
-  return {
-    parquet: flowLogsTableOf(
-      { ...COMMON, source: { mode: 'create', targets: ['vpc-0abc12345def67890'] } },
-      'conformance (create, parquet)',
-    ),
-    text: flowLogsTableOf(
-      {
-        ...COMMON,
-        source: {
-          mode: 'existing',
-          bucketName: 'existing-flow-logs',
-          prefix: 'org/flow',
-          format: 'text',
-          fields: FLOWWATCH_FIELDS.map((f) => `\${${f}}`).join(' '),
-          partitionGranularity: 'hour',
-        },
+  const parquet = synthesize(
+    { ...COMMON, source: { mode: 'create', targets: ['vpc-0abc12345def67890'] } },
+    'conformance (create, parquet)',
+  );
+  const text = synthesize(
+    {
+      ...COMMON,
+      source: {
+        mode: 'existing',
+        bucketName: 'existing-flow-logs',
+        prefix: 'org/flow',
+        format: 'text',
+        fields: FLOWWATCH_FIELDS.map((f) => `\${${f}}`).join(' '),
+        partitionGranularity: 'hour',
       },
-      'conformance (existing, text)',
-    ),
-  };
+    },
+    'conformance (existing, text)',
+  );
+  return { parquet: parquet.table, text: text.table, namedQueries: parquet.namedQueries };
 }
 
 /** Synthesize once per run and return the file the tests read. */
