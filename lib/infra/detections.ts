@@ -2,7 +2,6 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,8 +15,7 @@ import { deadLetterQueue } from './alerting';
 import type { FlowWatchAthena } from './athena';
 import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
-import { acknowledgeWildcardResource } from './nag';
-import { type FlowLogSource, sourceKeyPrefix } from './storage';
+import type { FlowLogSource } from './storage';
 
 /**
  * Dedupe table shape the runtime expects (lib/runtime/dedupe.ts DEDUPE_TABLE_SCHEMA; a test
@@ -91,11 +89,7 @@ export class Detections extends Construct {
           [ENV.DETECTION_ID]: d.id,
           [ENV.DETECTION_SETTINGS]: settings,
           [ENV.INTERNAL_CIDRS]: JSON.stringify(props.internalCidrs.map((c) => c.text)),
-          [ENV.WORKGROUP]: props.athena.workgroupName,
-          [ENV.DATABASE]: props.catalog.databaseName,
-          [ENV.PARTITION_GRANULARITY]: props.granularity,
           [ENV.DELIVERY_DELAY_SECONDS]: String(props.deliveryDelaySeconds),
-          [ENV.DEDUPE_TABLE]: this.dedupeTable.tableName,
           [ENV.CHATBOT_ENABLED]: String(props.chatbotEnabled),
         },
       });
@@ -107,18 +101,9 @@ export class Detections extends Construct {
           `detections.${d.id}: thresholds/lists and internalCidrs take ${envBytes} bytes of environment; Lambda allows 4 KB in total. Shorten the lists.`,
         );
       fn.bindAlertTopic(props.alertTopic, props.alertKey);
-      props.athena.grantRunQueries(fn);
-      grantReadFlowLogs(fn, props.catalog, props.source);
-      // Explicit ARNs: Table.grant() would add a `<table>/index/*` wildcard.
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-          resources: [
-            this.dedupeTable.tableArn,
-            `${this.dedupeTable.tableArn}/index/${DEDUPE_PENDING_INDEX}`,
-          ],
-        }),
-      );
+      fn.bindWorkgroup(props.athena);
+      fn.bindFlowLogTable(props.catalog, props.source, props.granularity);
+      fn.bindDedupeTable(this.dedupeTable, DEDUPE_PENDING_INDEX);
 
       const rule = new events.Rule(this, `${d.id}Schedule`, {
         description: `FlowWatch: runs detection ${d.id}`,
@@ -136,34 +121,4 @@ export class Detections extends Construct {
       this.rules.set(d.id, rule);
     }
   }
-}
-
-/** Glue read on the flow_logs table only; S3 read on the flow log keys only; decrypt with their key. */
-function grantReadFlowLogs(fn: FlowWatchFunction, catalog: FlowLogCatalog, source: FlowLogSource): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
-      resources: catalog.readArns,
-    }),
-  );
-  const keys = sourceKeyPrefix(source);
-  const objects = `${source.bucketArn}/${keys}*`;
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
-  acknowledgeWildcardResource(
-    fn.role!,
-    objects,
-    `Read-only access to flow log objects: every key under ${keys} of the flow-log bucket (account/region/hour keys are not known in advance).`,
-  );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [source.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${keys}*`] } },
-    }),
-  );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [source.bucketArn] }),
-  );
-  if (source.keyArn)
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [source.keyArn] }));
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +12,10 @@ import type { Construct } from 'constructs';
 import { ENV } from '../constants/env';
 import { METRICS } from '../constants/metrics';
 import { PACKAGE_ROOT } from '../detection/registry';
+import type { FlowWatchAthena } from './athena';
+import type { FlowLogCatalog } from './catalog';
+import { acknowledgeWildcardResource } from './nag';
+import { type FlowLogSource, sourceKeyPrefix } from './storage';
 
 /** Where the detection SQL lands inside the Lambda bundle (/var/task is the bundle root). */
 export const BUNDLED_SQL_DIR = '/var/task/sql/detections';
@@ -118,6 +123,59 @@ export class FlowWatchFunction extends NodejsFunction {
     this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+    );
+  }
+
+  /** Run queries in the FlowWatch workgroup: env WORKGROUP, Athena and results-bucket grants. */
+  bindWorkgroup(athena: FlowWatchAthena): void {
+    this.addEnvironment(ENV.WORKGROUP, athena.workgroupName);
+    athena.grantRunQueries(this);
+  }
+
+  /**
+   * Read the flow_logs table: env DATABASE and PARTITION_GRANULARITY; Glue read on that table
+   * only, S3 read on the flow log keys only, and decrypt with their key when there is one.
+   */
+  bindFlowLogTable(catalog: FlowLogCatalog, source: FlowLogSource, granularity: 'hour' | 'day'): void {
+    this.addEnvironment(ENV.DATABASE, catalog.databaseName);
+    this.addEnvironment(ENV.PARTITION_GRANULARITY, granularity);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+        resources: catalog.readArns,
+      }),
+    );
+    const keys = sourceKeyPrefix(source);
+    const objects = `${source.bucketArn}/${keys}*`;
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    acknowledgeWildcardResource(
+      this.role!,
+      objects,
+      `Read-only access to flow log objects: every key under ${keys} of the flow-log bucket (account/region/hour keys are not known in advance).`,
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [source.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${keys}*`] } },
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [source.bucketArn] }),
+    );
+    if (source.keyArn)
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [source.keyArn] }));
+  }
+
+  /** Dedupe state: env DEDUPE_TABLE, item read/write and queries on the pending index only. */
+  bindDedupeTable(table: dynamodb.ITable, pendingIndex: string): void {
+    this.addEnvironment(ENV.DEDUPE_TABLE, table.tableName);
+    // Explicit ARNs: Table.grant() would add a `<table>/index/*` wildcard.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [table.tableArn, `${table.tableArn}/index/${pendingIndex}`],
+      }),
     );
   }
 
