@@ -3,8 +3,10 @@ import type { FlowWatchConfig } from '../../lib/config/load';
 import { ENV } from '../../lib/constants/env';
 import { FLOW_LOG_FIELDS, FLOWWATCH_FIELDS } from '../../lib/detection/fields';
 import { investigationQueryName } from '../../lib/detection/finding';
+import { DETECTIONS_DIR } from '../../lib/detection/registry';
 import { buildApp } from '../../lib/infra/app';
 import { BUNDLED_SQL_DIR } from '../../lib/infra/function';
+import { loadRunnerConfig } from '../../lib/runtime/config';
 import { DEDUPE_TABLE_SCHEMA } from '../../lib/runtime/dedupe';
 import { config, MAXIMAL, MINIMAL, TEXT_FIELDS } from './fixtures';
 
@@ -360,6 +362,30 @@ describe('detection Lambdas', () => {
       expect(JSON.parse(env[ENV.INTERNAL_CIDRS] as string)).toEqual(minCfg.internalCidrs);
       expect(env[ENV.ALERT_TOPIC_ARN]).toEqual({ Ref: expect.stringMatching(/^AlertingTopic/) });
       expect(env[ENV.DEDUPE_TABLE]).toEqual({ Ref: expect.stringMatching(/^DetectionsDedupeTable/) });
+    }
+  });
+
+  test('the runtime accepts every detection function environment the template sets', () => {
+    // GIVEN each synthesized detection function's variables (tokens stand in as placeholders)
+    for (const f of detectionFunctions(maximal)) {
+      const vars = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(vars))
+        env[k] = typeof v === 'string' ? v : `resolved-at-deploy-${k}`;
+      // The bundle path only exists in Lambda; the same files are in the repository.
+      env[ENV.SQL_DIR] = DETECTIONS_DIR;
+      // WHEN the runner reads it THEN it validates and carries the config's values
+      const rc = loadRunnerConfig(env);
+      const deployed = maxCfg.enabledDetections.find((d) => d.id === rc.detection.meta.id)!;
+      expect(rc.settings).toEqual(deployed.settings);
+      expect(rc.internalCidrs?.map((c) => c.text)).toEqual(maxCfg.internalCidrs);
+      expect(rc).toMatchObject({
+        workgroup: 'flowwatch-org',
+        database: 'flowwatch_org',
+        partitionGranularity: 'day',
+        deliveryDelaySeconds: 900,
+        chatbot: true,
+      });
     }
   });
 
