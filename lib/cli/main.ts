@@ -51,6 +51,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       'exit 1 if any finding is at or above this severity (low|medium|high|critical)',
     )
     .option('--quiet', 'no progress bar and no summary on stderr')
+    .option(
+      '--memory-limit <size>',
+      'cap on DuckDB memory; beyond it the table spills to a temp folder',
+      '1GB',
+    )
     .action(async (paths: string[], flags) => {
       const { scanCommand } = await import('./scan');
       setExit(await scanCommand(paths, flags, io));
@@ -87,6 +92,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--fields <fields>', 'field order of headerless text files (default v2)')
     .addOption(formatOption())
     .option('--quiet', 'no progress bar')
+    .option(
+      '--memory-limit <size>',
+      'cap on DuckDB memory; beyond it the table spills to a temp folder',
+      '1GB',
+    )
     .action(async (sql: string, paths: string[], flags) => {
       const { queryCommand } = await import('./query');
       setExit(await queryCommand(sql, paths, flags, io));

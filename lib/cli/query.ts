@@ -4,12 +4,13 @@ import { colorsFor, renderTable } from './format';
 import type { Io } from './io';
 import { parseFieldsOption, parseFormat } from './options';
 import { createProgress, progressWanted } from './progress';
-import { openSession, printLoadIssues } from './session';
+import { openSession, parseMemoryLimit, printLoadIssues } from './session';
 
 export interface QueryFlags {
   fields?: string;
   format?: string;
   quiet?: boolean;
+  memoryLimit?: string;
 }
 
 /** Raw values for a query table: the user asked for these columns, so no unit formatting. */
@@ -25,8 +26,9 @@ function rawCell(v: Row[string] | undefined): string {
 export async function queryCommand(sql: string, paths: string[], flags: QueryFlags, io: Io): Promise<number> {
   const format = parseFormat(flags.format ?? 'table');
   const fields = parseFieldsOption(flags.fields);
+  const memoryLimit = parseMemoryLimit(flags.memoryLimit);
   const progress = createProgress(progressWanted(flags.quiet));
-  const session = await openSession(paths, { fields, progress });
+  const session = await openSession(paths, { fields, progress, memoryLimit });
   try {
     printLoadIssues(session.report, io.err);
     const result = await session.engine.query(sql, [], { label: 'query' });

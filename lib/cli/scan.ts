@@ -24,7 +24,7 @@ import {
   selectDetections,
 } from './options';
 import { createProgress, PROGRESS_MIN_FILES, progressWanted } from './progress';
-import { hasLoadProblems, openSession, printLoadIssues } from './session';
+import { hasLoadProblems, openSession, parseMemoryLimit, printLoadIssues } from './session';
 
 export interface ScanFlags {
   fields?: string;
@@ -35,6 +35,7 @@ export interface ScanFlags {
   strict?: boolean;
   failOn?: string;
   quiet?: boolean;
+  memoryLimit?: string;
 }
 
 export interface ScanResult {
@@ -56,6 +57,7 @@ interface ParsedScan {
   readonly until?: number;
   readonly format: OutputFormat;
   readonly failOn?: Severity;
+  readonly memoryLimit?: string;
 }
 
 /** Validate every option before reading any data, so a typo fails in milliseconds. */
@@ -69,7 +71,8 @@ async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
   const failOn = flags.failOn === undefined ? undefined : parseSeverity('--fail-on', flags.failOn);
   const { loadDetections } = await import('../detection/registry');
   const detections = selectDetections(loadDetections(), flags.detections);
-  return { fields, detections, since, until, format, failOn };
+  const memoryLimit = parseMemoryLimit(flags.memoryLimit);
+  return { fields, detections, since, until, format, failOn, memoryLimit };
 }
 
 function toSeconds(v: unknown): number | null {
@@ -90,7 +93,11 @@ export async function scanPaths(
 ): Promise<ScanResult> {
   const started = performance.now();
   const progress = createProgress(progressWanted(quiet));
-  const session = await openSession(paths, { fields: parsed.fields, progress });
+  const session = await openSession(paths, {
+    fields: parsed.fields,
+    progress,
+    memoryLimit: parsed.memoryLimit,
+  });
   try {
     printLoadIssues(session.report, io.err);
     const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDbEngine } from '../detection/duckdb-engine';
 import type { FlowLogField } from '../detection/fields';
 import type { LoadReport } from '../local/report';
+import { UsageError } from './errors';
 import type { Progress } from './progress';
 
 /** An in-memory DuckDB holding the loaded flow_logs table, and the engine over it. */
@@ -13,18 +17,45 @@ export interface Session {
 }
 
 /**
+ * DuckDB's memory cap for a scan. Measured on 2M records: uncapped the process peaked at
+ * 1.3 GB and grows with the input; capped, DuckDB compresses and spills the table so the
+ * peak stays near the cap whatever the input size, for ~10-25% more CPU.
+ */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
+/** `--memory-limit`: a size DuckDB understands (e.g. 512MB, 2GB). */
+export function parseMemoryLimit(text: string | undefined): string {
+  const v = (text ?? DEFAULT_MEMORY_LIMIT).trim();
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v))
+    throw new UsageError(`--memory-limit: '${text}' is not a size (use e.g. 512MB or 2GB)`);
+  return v;
+}
+
+/**
  * Load the given files and folders once into an in-memory DuckDB (`flow_logs`) and wrap the
  * connection in the DuckDB query engine. Throws the loader's InputError on fatal input problems.
+ * DuckDB may spill to a private temp folder, removed on close.
  */
 export async function openSession(
   paths: string[],
-  options: { fields?: FlowLogField[]; progress: Progress },
+  options: { fields?: FlowLogField[]; progress: Progress; memoryLimit?: string },
 ): Promise<Session> {
   // Lazy: DuckDB's native module is the heaviest thing the CLI loads.
   const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
   const { DuckDbEngine: Engine } = await import('../detection/duckdb-engine');
   const { loadFlowLogs } = await import('../local/loader');
-  const instance: DuckDBInstance = await Instance.create(':memory:');
+  const spillDir = mkdtempSync(join(tmpdir(), 'flowwatch-spill-'));
+  const removeSpill = () => rmSync(spillDir, { recursive: true, force: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await Instance.create(':memory:', {
+      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      temp_directory: spillDir,
+    });
+  } catch (e) {
+    removeSpill();
+    throw e;
+  }
   let conn: DuckDBConnection | undefined;
   try {
     conn = await instance.connect();
@@ -43,12 +74,14 @@ export async function openSession(
       async close() {
         await engine.close();
         instance.closeSync();
+        removeSpill();
       },
     };
   } catch (e) {
     options.progress.stop();
     conn?.closeSync();
     instance.closeSync();
+    removeSpill();
     throw e;
   }
 }

@@ -107,6 +107,23 @@ describe('flowwatch scan options', () => {
     expect([...ids].sort()).toEqual(['port-scan', 'ssh-rdp-from-internet']);
   });
 
+  test('--memory-limit caps DuckDB without changing findings, and rejects a non-size', async () => {
+    // GIVEN the default run's findings WHEN the same scan runs under a small memory cap
+    const base = await runCli(['scan', join(dir, 'logs'), '--format', 'json']);
+    const capped = await runCli(['scan', join(dir, 'logs'), '--format', 'json', '--memory-limit', '64MB']);
+    // THEN the findings are identical
+    expect(capped.code).toBe(0);
+    const fps = (out: string) =>
+      jsonLines(out)
+        .map((f) => `${f.detection}/${f.fingerprint}`)
+        .sort();
+    expect(fps(capped.stdout)).toEqual(fps(base.stdout));
+    // AND a value that is not a size is a usage error naming the option
+    const bad = await runCli(['scan', join(dir, 'logs'), '--memory-limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--memory-limit: 'lots' is not a size");
+  });
+
   test('--since/--until narrow the window to one attack', async () => {
     // GIVEN a window around the SSH attack only
     const ssh = data.attacks.find((a) => a.detection === 'ssh-rdp-from-internet')!;
