@@ -54,12 +54,19 @@ function cfnLint(...templatePaths: string[]): {
   matches: LintMatch[];
   stderr: string;
 } {
-  const r = spawnSync(
-    'cfn-lint',
-    ['--format', 'json', '--ignore-checks', ...IGNORED_CFN_LINT_RULES, '--', ...templatePaths],
-    { encoding: 'utf8' },
-  );
-  if (r.error) throw new Error(`cannot run cfn-lint (pip install cfn-lint==1.51.0): ${r.error.message}`);
+  const args = ['--format', 'json', '--ignore-checks', ...IGNORED_CFN_LINT_RULES, '--', ...templatePaths];
+  let r = spawnSync('cfn-lint', args, { encoding: 'utf8' });
+  // pip may install the module without putting its script on PATH.
+  if (r.error)
+    r = spawnSync(
+      'python3',
+      ['-c', 'import sys; from cfnlint.runner import main; sys.exit(main())', ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+  if (r.error || /No module named .?cfnlint/.test(r.stderr))
+    throw new Error(`cannot run cfn-lint (pip install cfn-lint==1.51.0): ${r.error?.message ?? r.stderr}`);
   return {
     status: r.status,
     matches: r.stdout.trim() ? (JSON.parse(r.stdout) as LintMatch[]) : [],
