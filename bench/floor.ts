@@ -120,21 +120,28 @@ export async function parquetFileBytes(
  * (what the generator writes) is Snappy.
  */
 export async function reencodeParquet(
-  conn: DuckDBConnection,
+  conns: DuckDBConnection | readonly DuckDBConnection[],
   files: readonly string[],
   srcRoot: string,
   dstRoot: string,
 ): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of files) {
+  const pool = Array.isArray(conns) ? (conns as readonly DuckDBConnection[]) : [conns as DuckDBConnection];
+  const out = files.map((f) => {
     if (!f.startsWith(srcRoot)) throw new Error(`${f} is not under ${srcRoot}`);
-    const dst = join(dstRoot, f.slice(srcRoot.length));
-    mkdirSync(dirname(dst), { recursive: true });
-    await conn.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet, COMPRESSION gzip)', [
-      f,
-      dst,
-    ]);
-    out.push(dst);
-  }
+    return join(dstRoot, f.slice(srcRoot.length));
+  });
+  // Each file is one small COPY that runs on about one core: keep one in flight per connection.
+  let next = 0;
+  await Promise.all(
+    pool.map(async (conn) => {
+      for (let i = next++; i < files.length; i = next++) {
+        mkdirSync(dirname(out[i]!), { recursive: true });
+        await conn.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet, COMPRESSION gzip)', [
+          files[i]!,
+          out[i]!,
+        ]);
+      }
+    }),
+  );
   return out;
 }

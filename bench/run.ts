@@ -223,12 +223,16 @@ async function main(): Promise<void> {
         if (pqFloor.rows !== N) throw new Error(`Parquet copy holds ${pqFloor.rows} rows, expected ${N}`);
         if (!opts.skip.has('cost')) {
           step('cost model: Gzip copy of the Parquet files (as AWS delivers them), EXPLAIN per detection');
+          const extra = await Promise.all(
+            Array.from({ length: Math.max(0, cpus().length - 1) }, () => inst.connect()),
+          );
           const gz = await reencodeParquet(
-            conn,
+            [conn, ...extra],
             parquetFiles,
             join(big, 'parquet'),
             join(big, 'parquet-gzip'),
           );
+          for (const c of extra) c.closeSync();
           pqGzipBytes = totalBytes(gz);
           pqColumnBytes = await parquetFileBytes(conn, gz);
           planColumns = await explainParquetColumns(conn, parquetFiles, detections, {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -69,6 +69,19 @@ GROUP BY srcaddr`,
       // AND a Gzip re-encoding keeps the layout and every column
       const [gz] = await reencodeParquet(conn, [src], join(dir, 'src'), join(dir, 'gz'));
       expect(gz).toBe(join(dir, 'gz', 'a.parquet'));
+      // AND several files spread over two connections all land, in input order
+      const copies = [
+        join(dir, 'src', 'b.parquet'),
+        join(dir, 'src', 'c.parquet'),
+        join(dir, 'src', 'd.parquet'),
+      ];
+      for (const c of copies)
+        await conn.run('COPY (SELECT * FROM read_parquet($1)) TO $2 (FORMAT parquet)', [src, c]);
+      const conn2 = await inst.connect();
+      const many = await reencodeParquet([conn, conn2], copies, join(dir, 'src'), join(dir, 'gz2'));
+      conn2.closeSync();
+      expect(many).toEqual(['b', 'c', 'd'].map((n) => join(dir, 'gz2', `${n}.parquet`)));
+      expect(many.every((f) => existsSync(f))).toBe(true);
       expect([...(await parquetColumnBytes(conn, [gz!])).keys()].sort()).toEqual([
         'action',
         'dstaddr',
