@@ -4,6 +4,7 @@
  * Everything is measured in one run on generated data that is deleted afterwards.
  * Ends with one line per goal: `<metric>: <value> (goal <goal>)`.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -99,6 +100,17 @@ async function generate(dir: string, records: number, parquet: boolean): Promise
   });
 }
 
+/** The commit measured, with `+dirty` when the working tree has changes (or `unknown` outside git). */
+function gitRevision(): string {
+  const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (rev.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return `${rev.stdout.trim()}${dirty.stdout.trim() ? '+dirty' : ''}`;
+}
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} CPUs (${cpu}), ${humanBytes(totalmem())} RAM (${humanBytes(freemem())} free), Node ${process.version}, ${process.platform} ${process.arch}`;
@@ -164,6 +176,7 @@ async function main(): Promise<void> {
   const started = new Date();
   log(`FlowWatch benchmark, ${started.toISOString()}`);
   log(`machine: ${machine()}`);
+  log(`code: ${gitRevision()}`);
   log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
   log(
     `load average at start: ${loadavg()
