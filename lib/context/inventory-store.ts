@@ -1,0 +1,271 @@
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { ENI_INVENTORY_COLUMNS, type EniRecord } from './eni-inventory';
+
+/**
+ * Files of the ENI inventory table, and the DuckDB reader for them.
+ *
+ * Layout (one file per snapshot of one account and region), mirroring the flow logs' plain S3
+ * layout so the same `dt` format (`yyyy/MM/dd/HH`) and partition projection apply:
+ *
+ *   <root>/eni-inventory/<account>/<region>/<yyyy>/<MM>/<dd>/<HH>/eni-inventory-<account>-<region>-<yyyyMMddTHHmmssZ>.jsonl.gz|.parquet
+ *
+ * Athena partition projection: aws_account_id (injected or enum), aws_region (enum), dt (date,
+ * format yyyy/MM/dd/HH, interval 1 HOURS), storage.location.template
+ * `s3://<bucket>/eni-inventory/${aws_account_id}/${aws_region}/${dt}/`. The partition columns
+ * are not in the files (Glue forbids a column and a partition key of the same name); the files
+ * carry account_id, region and snapshot_time themselves, which is what the local reader uses.
+ */
+
+export const ENI_INVENTORY_TABLE = 'eni_inventory';
+export const ENI_IPS_VIEW = 'eni_ips';
+export const INVENTORY_PREFIX = 'eni-inventory';
+
+export type InventoryFormat = 'jsonl.gz' | 'parquet';
+
+export interface WriteInventoryOptions {
+  readonly account: string;
+  readonly region: string;
+  /** Unix seconds; decides the dt partition (its UTC hour) and the file name. */
+  readonly snapshotTime: number;
+  readonly format: InventoryFormat;
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+/** `yyyy/MM/dd/HH` of a Unix time (UTC), the flow_logs dt format. */
+export function dtOf(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+}
+
+function stampOf(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+}
+
+/** Key of a snapshot file relative to the root, with `/` separators (the S3 key under the bucket). */
+export function inventoryKey(opts: WriteInventoryOptions): string {
+  if (!ACCOUNT.test(opts.account))
+    throw new Error(`account: '${opts.account}' is not a 12-digit AWS account id`);
+  if (!REGION.test(opts.region)) throw new Error(`region: '${opts.region}' is not an AWS region name`);
+  if (!Number.isInteger(opts.snapshotTime) || opts.snapshotTime < 0)
+    throw new Error(`snapshotTime: ${opts.snapshotTime} is not a Unix time in whole seconds`);
+  const ext = opts.format === 'parquet' ? 'parquet' : 'jsonl.gz';
+  return `${INVENTORY_PREFIX}/${opts.account}/${opts.region}/${dtOf(opts.snapshotTime)}/eni-inventory-${opts.account}-${opts.region}-${stampOf(opts.snapshotTime)}.${ext}`;
+}
+
+/** One JSON line per record, keys in column order (stable files for equal input). */
+function toJsonLines(records: readonly EniRecord[]): string {
+  return records
+    .map((r) => JSON.stringify(Object.fromEntries(ENI_INVENTORY_COLUMNS.map((c) => [c.name, r[c.name]]))))
+    .join('\n')
+    .concat(records.length > 0 ? '\n' : '');
+}
+
+/** `{name: 'TYPE', ...}` for read_json; only catalogue names and types reach the SQL. */
+function readJsonColumns(): string {
+  return `{${ENI_INVENTORY_COLUMNS.map((c) => `${c.name}: '${c.duckdb}'`).join(', ')}}`;
+}
+
+const COLUMN_LIST = ENI_INVENTORY_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+
+/**
+ * Write one snapshot file under `root` and return its path. Every record must belong to the
+ * account and region named (a file's partition must describe all of its rows). Written to a
+ * temporary name and renamed, so a reader never sees half a file.
+ */
+export async function writeInventory(
+  records: readonly EniRecord[],
+  root: string,
+  opts: WriteInventoryOptions,
+): Promise<string> {
+  const key = inventoryKey(opts);
+  records.forEach((r, i) => {
+    if (r.account_id !== opts.account || r.region !== opts.region)
+      throw new Error(
+        `records[${i}] (${r.interface_id}) is in ${r.account_id}/${r.region}, not ${opts.account}/${opts.region}`,
+      );
+    if (r.snapshot_time !== opts.snapshotTime)
+      throw new Error(
+        `records[${i}] (${r.interface_id}) has snapshot_time ${r.snapshot_time}, not ${opts.snapshotTime}`,
+      );
+  });
+  const sorted = [...records].sort((a, b) => (a.interface_id < b.interface_id ? -1 : 1));
+  const out = path.join(root, ...key.split('/'));
+  mkdirSync(path.dirname(out), { recursive: true });
+  const partial = `${out}.partial`;
+  if (opts.format === 'jsonl.gz') {
+    writeFileSync(partial, gzipSync(toJsonLines(sorted)));
+  } else {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'flowwatch-inventory-'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      const json = path.join(tmp, 'records.jsonl');
+      writeFileSync(json, toJsonLines(sorted));
+      // Typed by the catalogue, so an empty snapshot still writes a file with the full schema.
+      await conn.run(
+        `COPY (SELECT ${COLUMN_LIST} FROM read_json($json, format = 'newline_delimited', columns = ${readJsonColumns()}))
+         TO $out (FORMAT parquet, COMPRESSION snappy)`,
+        { json, out: partial },
+      );
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  renameSync(partial, out);
+  return out;
+}
+
+// --- Reading ---------------------------------------------------------------------------------
+
+export interface LoadInventoryOptions {
+  /**
+   * Keep, per account and region, only the latest snapshot taken at or before this Unix time
+   * (default: the latest of all). Set `allSnapshots` to keep every snapshot instead.
+   */
+  readonly asOf?: number;
+  readonly allSnapshots?: boolean;
+}
+
+export interface LoadInventoryResult {
+  readonly files: number;
+  readonly rows: number;
+  /** The snapshots kept: one per account and region unless allSnapshots. */
+  readonly snapshots: { account_id: string; region: string; snapshot_time: number; interfaces: number }[];
+}
+
+export class InventoryReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InventoryReadError';
+  }
+}
+
+const JSON_FILE = /\.jsonl(\.gz)?$/i;
+const PARQUET_FILE = /\.parquet$/i;
+
+/** Inventory files under the given paths (files taken as named; folders walked for .jsonl[.gz] and .parquet). */
+export function findInventoryFiles(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  const walk = (p: string) => {
+    for (const e of readdirSync(p, { withFileTypes: true })) {
+      const child = path.join(p, e.name);
+      if (e.isDirectory()) walk(child);
+      else if ((JSON_FILE.test(e.name) || PARQUET_FILE.test(e.name)) && !e.name.startsWith('.'))
+        out.add(child);
+    }
+  };
+  for (const p of paths) {
+    let s: ReturnType<typeof statSync>;
+    try {
+      s = statSync(p);
+    } catch {
+      throw new InventoryReadError(`inventory path does not exist: ${p}`);
+    }
+    if (s.isDirectory()) walk(p);
+    else out.add(p);
+  }
+  return [...out].sort();
+}
+
+/** CREATE TABLE for eni_inventory (DuckDB types from the catalogue). */
+export function createInventoryTableSql(table = ENI_INVENTORY_TABLE): string {
+  return `CREATE TABLE IF NOT EXISTS "${table}" (${ENI_INVENTORY_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`;
+}
+
+/**
+ * One row per address of an interface, for joins by address (v2 flow logs have no instance-id).
+ * Portable SQL (DuckDB and Trino both take CROSS JOIN UNNEST ... AS u(ip)).
+ * Private addresses repeat across VPCs and accounts: join on account_id / vpc_id too when you can,
+ * or better on interface_id, which every flow log version has.
+ */
+export function eniIpsViewSql(table = ENI_INVENTORY_TABLE, view = ENI_IPS_VIEW): string {
+  const part = (col: string, kind: string) =>
+    `SELECT u.ip, '${kind}' AS ip_kind, i.interface_id, i.account_id, i.region, i.vpc_id, i.subnet_id,
+       i.owner_type, i.owner_id, i.instance_id, i.name_tag
+     FROM "${table}" i CROSS JOIN UNNEST(i.${col}) AS u(ip)`;
+  return `CREATE OR REPLACE VIEW "${view}" AS
+${part('private_ips', 'private')}
+UNION ALL
+${part('public_ips', 'public')}
+UNION ALL
+${part('ipv6_ips', 'ipv6')}`;
+}
+
+/**
+ * Load inventory files into DuckDB table `eni_inventory` (replacing its contents) and create the
+ * `eni_ips` view. Unreadable files fail the load with the reader's message (which names the file):
+ * an inventory silently missing an account would turn findings into wrong answers.
+ */
+export async function loadInventory(
+  conn: DuckDBConnection,
+  paths: readonly string[],
+  opts: LoadInventoryOptions = {},
+): Promise<LoadInventoryResult> {
+  const files = findInventoryFiles(paths);
+  if (files.length === 0)
+    throw new InventoryReadError(
+      `no inventory files (.jsonl, .jsonl.gz, .parquet) found in ${paths.join(', ')}`,
+    );
+  const json = files.filter((f) => JSON_FILE.test(f));
+  const parquet = files.filter((f) => PARQUET_FILE.test(f));
+  const stage = '__eni_inventory_stage';
+  await conn.run(`DROP TABLE IF EXISTS "${stage}"`);
+  await conn.run(createInventoryTableSql(stage).replace('CREATE TABLE', 'CREATE TEMP TABLE'));
+  try {
+    if (json.length > 0)
+      await conn.run(
+        `INSERT INTO "${stage}" SELECT ${COLUMN_LIST}
+         FROM read_json($files, format = 'newline_delimited', columns = ${readJsonColumns()})`,
+        { files: listValue(json) },
+        { files: LIST(VARCHAR) },
+      );
+    if (parquet.length > 0)
+      await conn.run(
+        `INSERT INTO "${stage}" BY NAME SELECT ${COLUMN_LIST}
+         FROM read_parquet($files, union_by_name = true, hive_partitioning = false)`,
+        { files: listValue(parquet) },
+        { files: LIST(VARCHAR) },
+      );
+  } catch (e) {
+    await conn.run(`DROP TABLE IF EXISTS "${stage}"`);
+    throw new InventoryReadError(`cannot read inventory: ${(e as Error).message}`);
+  }
+  const asOf = opts.asOf ?? null;
+  const keep = opts.allSnapshots
+    ? 'true'
+    : 'snapshot_time = max(snapshot_time) OVER (PARTITION BY account_id, region)';
+  await conn.run(`DROP VIEW IF EXISTS "${ENI_IPS_VIEW}"`);
+  await conn.run(`DROP TABLE IF EXISTS "${ENI_INVENTORY_TABLE}"`);
+  await conn.run(createInventoryTableSql());
+  await conn.run(
+    `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${COLUMN_LIST} FROM "${stage}"
+     WHERE $asof IS NULL OR snapshot_time <= $asof QUALIFY ${keep}`,
+    { asof: asOf },
+  );
+  await conn.run(`DROP TABLE "${stage}"`);
+  await conn.run(eniIpsViewSql());
+  const r = await conn.runAndReadAll(
+    `SELECT account_id, region, snapshot_time, count(*) FROM "${ENI_INVENTORY_TABLE}"
+     GROUP BY ALL ORDER BY account_id, region, snapshot_time`,
+  );
+  const snapshots = (r.getRowsJS() as [string, string, bigint, bigint][]).map(([a, reg, t, n]) => ({
+    account_id: a,
+    region: reg,
+    snapshot_time: Number(t),
+    interfaces: Number(n),
+  }));
+  return { files: files.length, rows: snapshots.reduce((s, x) => s + x.interfaces, 0), snapshots };
+}
