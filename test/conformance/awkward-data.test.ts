@@ -22,9 +22,9 @@ import { trinoFromEnv } from './trino-server';
  * written here with what the corpus lacks (integers past 2^31 and 2^53, `unknown` account ids,
  * IPv6 in the packet-address fields).
  *
- * Not reproducible on Trino: nothing found so far for these files; a repeated header line in
- * the middle of a file is read as a data row on both (its integer fields become NULL), which is
- * also what Athena's LazySimpleSerDe does.
+ * Divergence found: a header line repeated in the middle of a file is a data row on Athena and
+ * Trino (strings keep the field names, integers become NULL) while the local reader skips it.
+ * Asserted below as such; no detection matches such a row.
  */
 
 const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'elastic-vpcflow');
@@ -88,7 +88,7 @@ function cases(): Case[] {
 }
 
 test.each(cases().map((c) => [c.name, c] as const))(
-  'GIVEN %s delivered as a .log.gz WHEN read by Trino through the Glue text table and by DuckDB THEN every row is identical',
+  'GIVEN %s delivered as a .log.gz WHEN read by Trino through the Glue text table and by DuckDB THEN the rows are identical',
   async (name, c) => {
     const { fsRoot } = trinoFromEnv();
     // GIVEN the file under an hourly AWS key (the records' own times do not matter to the key)
@@ -123,7 +123,20 @@ test.each(cases().map((c) => [c.name, c] as const))(
       const local = await duck.query(sql, [dt], { label: name });
       // THEN the same rows, column for column (the header line skipped, '-' read as NULL)
       expect(onTrino.rows.length).toBe(c.text.trimEnd().split('\n').length - 1);
-      expect(canonicalRows(onTrino.rows)).toEqual(canonicalRows(local.rows));
+      // A header line repeated mid-file is a data row to Athena (LazySimpleSerDe skips only the
+      // first line): strings keep the field names, integers are NULL. The local reader skips it.
+      // Documented divergence; no detection can match such a row (log_status is 'log-status').
+      const repeatedHeaders = c.text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.startsWith('version ')).length;
+      const headerRows = onTrino.rows.filter((r) => r.log_status === 'log-status');
+      expect(headerRows).toHaveLength(repeatedHeaders);
+      for (const r of headerRows) expect(r).toMatchObject({ version: null, start: null, srcaddr: 'srcaddr' });
+      const dataRows = onTrino.rows.filter((r) => r.log_status !== 'log-status');
+      expect(canonicalRows(dataRows)).toEqual(canonicalRows(local.rows));
+      expect(duck.report.issues).toEqual([]);
       if (name === 'awkward_values') {
         const byEni = new Map(onTrino.rows.map((r) => [r.interface_id, r]));
         expect(byEni.get('eni-0a1')).toMatchObject({ packets: 3000000000, bytes: 9007199254740993n });
