@@ -245,14 +245,14 @@ export async function loadInventory(
   }
   const asOf = opts.asOf ?? null;
   const keep = opts.allSnapshots
-    ? 'true'
-    : 'snapshot_time = max(snapshot_time) OVER (PARTITION BY account_id, region)';
+    ? ''
+    : 'QUALIFY snapshot_time = max(snapshot_time) OVER (PARTITION BY account_id, region)';
   await conn.run(`DROP VIEW IF EXISTS "${ENI_IPS_VIEW}"`);
   await conn.run(`DROP TABLE IF EXISTS "${ENI_INVENTORY_TABLE}"`);
   await conn.run(createInventoryTableSql());
   await conn.run(
     `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${COLUMN_LIST} FROM "${stage}"
-     WHERE $asof IS NULL OR snapshot_time <= $asof QUALIFY ${keep}`,
+     WHERE $asof IS NULL OR snapshot_time <= $asof ${keep}`,
     { asof: asOf },
   );
   await conn.run(`DROP TABLE "${stage}"`);
