@@ -1,5 +1,6 @@
 import { type FlowWatchConfig, parseConfig } from '../../lib/config/load';
 import type { FlowWatchConfigInput } from '../../lib/config/schema';
+import { loadDetections } from '../../lib/detection/registry';
 
 /** The smallest useful deployment: one VPC, one email, every default. */
 export const MINIMAL: FlowWatchConfigInput = {
@@ -36,7 +37,7 @@ export const TEXT_FIELDS = [
 /**
  * Everything at once: an organisation bucket read in place (text flow logs with a declared
  * field list, daily partitions, its own KMS key), several accounts and regions, Slack webhook +
- * AWS Chatbot, every detection with overrides, custom retention and cutoff.
+ * AWS Chatbot, every detection with threshold and list overrides, custom retention and cutoff.
  */
 export const MAXIMAL: FlowWatchConfigInput = {
   stackName: 'FlowWatchOrg',
@@ -54,6 +55,17 @@ export const MAXIMAL: FlowWatchConfigInput = {
   accounts: ['111111111111', '222222222222', '333333333333'],
   regions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
   internalCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00:ec2::/32'],
+  // Every detection enabled, each with its thresholds doubled and its lists kept (as overrides).
+  detections: Object.fromEntries(
+    loadDetections().map((d) => [
+      d.meta.id,
+      {
+        enabled: true,
+        thresholds: Object.fromEntries(Object.entries(d.meta.thresholds).map(([k, t]) => [k, t.default * 2])),
+        lists: Object.fromEntries(Object.entries(d.meta.lists).map(([k, l]) => [k, [...l.default]])),
+      },
+    ]),
+  ),
   deliveryDelaySeconds: 900,
   alerts: {
     emails: ['secops@example.com', 'oncall@example.com'],

@@ -378,6 +378,8 @@ describe('detection Lambdas', () => {
       const rc = loadRunnerConfig(env);
       const deployed = maxCfg.enabledDetections.find((d) => d.id === rc.detection.meta.id)!;
       expect(rc.settings).toEqual(deployed.settings);
+      for (const [k, t] of Object.entries(rc.detection.meta.thresholds))
+        expect(rc.settings.thresholds?.[k]).toBe(t.default * 2);
       expect(rc.internalCidrs?.map((c) => c.text)).toEqual(maxCfg.internalCidrs);
       expect(rc).toMatchObject({
         workgroup: 'flowwatch-org',
