@@ -17,9 +17,13 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
  *            `network`) and optionally `source`, `description`, `port`.
  *  - feodo:  abuse.ch Feodo Tracker's ipblocklist.csv
  *            (`"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"`).
+ *  - jsonl:  one JSON object per line with `cidr` (or `ip`, `ip_or_cidr`) and optionally
+ *            `source`, `description`, `port`; Spamhaus's drop_v4.json / drop_v6.json
+ *            (`{"cidr":"1.10.16.0/20","sblid":"SBL256894","rir":"apnic"}`, the SBL id becomes the
+ *            description; its closing `{"type":"metadata",...}` line is skipped).
  */
 
-export type ThreatIntelFormat = 'plain' | 'csv' | 'feodo';
+export type ThreatIntelFormat = 'plain' | 'csv' | 'feodo' | 'jsonl';
 
 export interface ThreatIntelRecord {
   /** Canonical `network/prefix` (a single address becomes /32 or /128). */
@@ -236,6 +240,7 @@ function isComment(line: string): boolean {
 }
 
 function detectFormat(firstLine: string | undefined): ThreatIntelFormat {
+  if (firstLine?.startsWith('{')) return 'jsonl';
   if (firstLine === undefined || !firstLine.includes(',')) return 'plain';
   const cols = splitCsvLine(firstLine);
   if (typeof cols === 'string') return 'plain';
@@ -256,7 +261,7 @@ export interface ParseThreatIntelOptions {
 }
 
 function defaultSource(file: string): string {
-  return path.basename(file).replace(/(\.(txt|csv|list|lst|gz))+$/i, '') || file;
+  return path.basename(file).replace(/(\.(txt|csv|json|jsonl|list|lst|gz))+$/i, '') || file;
 }
 
 /** Parse a list's text. Never throws for bad lines (they become issues); throws for an unusable CSV header. */
@@ -298,6 +303,48 @@ export function parseThreatIntel(text: string, opts: ParseThreatIntelOptions): T
       const net = parseIpOrCidr(entry!);
       if (typeof net === 'string') issue(i + 1, net);
       else add(net, { source, description, port: null }, i + 1);
+    });
+    return { format, records, issues, duplicates };
+  }
+
+  if (format === 'jsonl') {
+    const fileSource = opts.source ?? defaultSource(file);
+    lines.forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || isComment(line)) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch {
+        issue(i + 1, 'not a JSON object');
+        return;
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+        issue(i + 1, 'not a JSON object');
+        return;
+      }
+      const o = obj as Record<string, unknown>;
+      if (o.type === 'metadata') return;
+      const addr = [o.cidr, o.ip_or_cidr, o.ip].find((v) => typeof v === 'string') as string | undefined;
+      if (addr === undefined) {
+        issue(i + 1, "no 'cidr', 'ip_or_cidr' or 'ip' string in the object");
+        return;
+      }
+      const net = parseIpOrCidr(addr);
+      if (typeof net === 'string') {
+        issue(i + 1, net);
+        return;
+      }
+      const port = o.port === undefined || o.port === null ? null : Number(o.port);
+      if (port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+        issue(i + 1, `port '${String(o.port)}' is not a number 0-65535`);
+        return;
+      }
+      const desc = [o.description, o.sblid].find((v) => typeof v === 'string' && v !== '') as
+        | string
+        | undefined;
+      const source = typeof o.source === 'string' && o.source !== '' ? o.source : fileSource;
+      add(net, { source, description: desc ?? null, port }, i + 1);
     });
     return { format, records, issues, duplicates };
   }

@@ -148,6 +148,28 @@ describe('parseThreatIntel', () => {
     expect(r.issues.map(formatIssue)).toEqual(["intel.csv:4: 'foo' is not an IPv4 or IPv6 address"]);
   });
 
+  it("reads Spamhaus's JSON lines (drop_v4.json), skipping the metadata line", () => {
+    const text = [
+      '{"cidr":"1.10.16.0/20","sblid":"SBL256894","rir":"apnic"}',
+      '{"cidr":"2a06:e480::\\/29","sblid":"SBL301771","rir":"ripencc"}',
+      '{"sblid":"SBL3"}',
+      '{"cidr":"192.0.2.0/24","port":70000}',
+      'not json',
+      '{"type":"metadata","timestamp":1768464000,"size":3,"records":2,"copyright":"(c) 2026 The Spamhaus Project SLU"}',
+    ].join('\n');
+    const r = parseThreatIntel(text, { file: 'drop_v4.json' });
+    expect(r.format).toBe('jsonl');
+    expect(r.records.map((x) => [x.cidr, x.source, x.description])).toEqual([
+      ['1.10.16.0/20', 'drop_v4', 'SBL256894'],
+      ['2a06:e480::/29', 'drop_v4', 'SBL301771'],
+    ]);
+    expect(r.issues.map(formatIssue)).toEqual([
+      "drop_v4.json:3: no 'cidr', 'ip_or_cidr' or 'ip' string in the object",
+      "drop_v4.json:4: port '70000' is not a number 0-65535",
+      'drop_v4.json:5: not a JSON object',
+    ]);
+  });
+
   it('refuses a CSV whose header has no address column, naming file and line', () => {
     expect(() => parseThreatIntel('# c\nhost,reason\nx,y\n', { file: 'x.csv', format: 'csv' })).toThrow(
       new ThreatIntelFileError(
