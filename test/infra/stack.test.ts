@@ -131,6 +131,13 @@ describe('buckets', () => {
     expect(ids).toHaveLength(2); // access logs + query results
   });
 
+  test('removalPolicy destroy deletes buckets, keys and the dedupe table with the stack', () => {
+    const t = synth(config({ ...MINIMAL, removalPolicy: 'destroy' }));
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup'])
+      for (const r of Object.values(resources(t, type)))
+        expect([type, r.DeletionPolicy]).toEqual([type, 'Delete']);
+  });
+
   test('KMS keys rotate', () => {
     for (const t of [minimal, maximal])
       for (const k of Object.values(resources(t, 'AWS::KMS::Key')))
