@@ -269,3 +269,32 @@ export async function loadInventory(
   }));
   return { files: files.length, rows: snapshots.reduce((s, x) => s + x.interfaces, 0), snapshots };
 }
+
+/**
+ * Write a snapshot that may span accounts and regions (a multi-account dump, or the Lambda's
+ * merged pages): one file per account and region. Returns the paths, sorted.
+ */
+export async function writeInventorySnapshot(
+  records: readonly EniRecord[],
+  root: string,
+  opts: { snapshotTime: number; format: InventoryFormat },
+): Promise<string[]> {
+  const groups = new Map<string, EniRecord[]>();
+  for (const r of records) {
+    const key = `${r.account_id}/${r.region}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const out: string[] = [];
+  for (const g of groups.values())
+    out.push(
+      await writeInventory(g, root, {
+        account: g[0]!.account_id,
+        region: g[0]!.region,
+        snapshotTime: opts.snapshotTime,
+        format: opts.format,
+      }),
+    );
+  return out.sort();
+}

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type EniRecord, parseDescribeNetworkInterfaces } from '../../lib/context/eni-inventory';
-import { inventoryKey, loadInventory, writeInventory } from '../../lib/context/inventory-store';
+import {
+  inventoryKey,
+  loadInventory,
+  writeInventory,
+  writeInventorySnapshot,
+} from '../../lib/context/inventory-store';
 import { ACCOUNT, DUMP_INTERFACES, dumpJson, REGION } from './eni-fixtures';
 
 const T1 = 1768467600; // 2026-01-15T09:00:00Z
@@ -175,6 +180,32 @@ describe('inventory files', () => {
     const all = await loadInventory(conn, [dir], { allSnapshots: true });
     expect(all.rows).toBe(DUMP_INTERFACES.length * 2 - 1 + 2);
     expect(all.files).toBe(3);
+  });
+
+  it('splits a multi-account, multi-region dump into one file per account and region', async () => {
+    // GIVEN one dump whose interfaces span two accounts and two regions
+    const mixed = [
+      ...DUMP_INTERFACES.slice(0, 2),
+      { ...DUMP_INTERFACES[2]!, OwnerId: '444455556666' },
+      { ...DUMP_INTERFACES[3]!, AvailabilityZone: 'eu-west-1b' },
+    ];
+    // WHEN written as one snapshot
+    const files = await writeInventorySnapshot(records(T1, mixed), dir, {
+      snapshotTime: T1,
+      format: 'jsonl.gz',
+    });
+    // THEN three files, each in its own partition, and all rows load back
+    expect(files.map((f) => path.relative(dir, f).split(path.sep).slice(1, 3).join('/'))).toEqual([
+      '111122223333/eu-west-1',
+      '111122223333/us-east-1',
+      '444455556666/us-east-1',
+    ]);
+    const res = await loadInventory(conn, [dir]);
+    expect(res.snapshots.map((s) => [s.account_id, s.region, s.interfaces])).toEqual([
+      [ACCOUNT, 'eu-west-1', 1],
+      [ACCOUNT, REGION, 2],
+      ['444455556666', REGION, 1],
+    ]);
   });
 
   it('fails loudly, naming the file, on a corrupt inventory file', async () => {
