@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { ENI_INVENTORY_COLUMNS, type EniRecord } from './eni-inventory';
 
 /**
@@ -180,6 +180,24 @@ export function findInventoryFiles(paths: readonly string[]): string[] {
   return [...out].sort();
 }
 
+interface FileSnapshot {
+  readonly account: string;
+  readonly region: string;
+  readonly time: number;
+}
+
+const SNAPSHOT_FILE =
+  /eni-inventory-(\d{12})-([a-z0-9-]+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.(jsonl\.gz|jsonl|parquet)$/;
+
+/** Account, region and time from a file name written by writeInventory (undefined for other names). */
+export function snapshotOfFile(file: string): FileSnapshot | undefined {
+  const m = SNAPSHOT_FILE.exec(path.basename(file));
+  if (!m) return undefined;
+  const [, account, region, y, mo, d, h, mi, s] = m as unknown as string[];
+  const time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  return { account: account!, region: region!, time };
+}
+
 /** CREATE TABLE for eni_inventory (DuckDB types from the catalogue). */
 export function createInventoryTableSql(table = ENI_INVENTORY_TABLE): string {
   return `CREATE TABLE IF NOT EXISTS "${table}" (${ENI_INVENTORY_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`;
@@ -244,23 +262,41 @@ export async function loadInventory(
     throw new InventoryReadError(`cannot read inventory: ${(e as Error).message}`);
   }
   const asOf = opts.asOf ?? null;
-  const keep = opts.allSnapshots
-    ? ''
-    : 'QUALIFY snapshot_time = max(snapshot_time) OVER (PARTITION BY account_id, region)';
+  // Snapshots named by the files as well as by their rows: an empty snapshot (every interface
+  // deleted) has no rows but must still supersede the previous one.
+  const named = files.map(snapshotOfFile).filter((x): x is FileSnapshot => x !== undefined);
+  const snapshotsSql = `SELECT account_id, region, snapshot_time FROM "${stage}"
+    UNION SELECT unnest($acc) AS account_id, unnest($reg) AS region, unnest($ts) AS snapshot_time`;
+  const kept = opts.allSnapshots
+    ? `SELECT DISTINCT * FROM (${snapshotsSql}) WHERE $asof IS NULL OR snapshot_time <= $asof`
+    : `SELECT account_id, region, max(snapshot_time) AS snapshot_time FROM (${snapshotsSql})
+       WHERE $asof IS NULL OR snapshot_time <= $asof GROUP BY account_id, region`;
+  const params = {
+    asof: asOf,
+    acc: listValue(named.map((n) => n.account)),
+    reg: listValue(named.map((n) => n.region)),
+    ts: listValue(named.map((n) => BigInt(n.time))),
+  };
+  const types = { asof: BIGINT, acc: LIST(VARCHAR), reg: LIST(VARCHAR), ts: LIST(BIGINT) };
   await conn.run(`DROP VIEW IF EXISTS "${ENI_IPS_VIEW}"`);
   await conn.run(`DROP TABLE IF EXISTS "${ENI_INVENTORY_TABLE}"`);
   await conn.run(createInventoryTableSql());
+  await conn.run('DROP TABLE IF EXISTS "__eni_inventory_kept"');
+  await conn.run(`CREATE TEMP TABLE "__eni_inventory_kept" AS ${kept}`, params, types);
   await conn.run(
-    `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${COLUMN_LIST} FROM "${stage}"
-     WHERE $asof IS NULL OR snapshot_time <= $asof ${keep}`,
-    { asof: asOf },
+    `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${ENI_INVENTORY_COLUMNS.map((c) => `s."${c.name}"`).join(', ')}
+     FROM "${stage}" s JOIN "__eni_inventory_kept" k
+       ON s.account_id = k.account_id AND s.region = k.region AND s.snapshot_time = k.snapshot_time`,
   );
   await conn.run(`DROP TABLE "${stage}"`);
   await conn.run(eniIpsViewSql());
   const r = await conn.runAndReadAll(
-    `SELECT account_id, region, snapshot_time, count(*) FROM "${ENI_INVENTORY_TABLE}"
-     GROUP BY ALL ORDER BY account_id, region, snapshot_time`,
+    `SELECT k.account_id, k.region, k.snapshot_time, count(i.interface_id)
+     FROM "__eni_inventory_kept" k LEFT JOIN "${ENI_INVENTORY_TABLE}" i
+       ON i.account_id = k.account_id AND i.region = k.region AND i.snapshot_time = k.snapshot_time
+     GROUP BY ALL ORDER BY 1, 2, 3`,
   );
+  await conn.run('DROP TABLE "__eni_inventory_kept"');
   const snapshots = (r.getRowsJS() as [string, string, bigint, bigint][]).map(([a, reg, t, n]) => ({
     account_id: a,
     region: reg,

@@ -182,6 +182,28 @@ describe('inventory files', () => {
     expect(all.files).toBe(3);
   });
 
+  it('lets an empty snapshot supersede the previous one (every interface deleted)', async () => {
+    // GIVEN a snapshot with interfaces, then a later empty one for the same account and region
+    await writeInventory(records(T1), dir, {
+      account: ACCOUNT,
+      region: REGION,
+      snapshotTime: T1,
+      format: 'jsonl.gz',
+    });
+    await writeInventory([], dir, { account: ACCOUNT, region: REGION, snapshotTime: T2, format: 'parquet' });
+    await writeInventory([], dir, { account: ACCOUNT, region: REGION, snapshotTime: T2, format: 'jsonl.gz' });
+    // WHEN loaded
+    const res = await loadInventory(conn, [dir]);
+    // THEN the empty snapshot is the latest and no stale interface remains
+    expect(res.snapshots).toEqual([
+      { account_id: ACCOUNT, region: REGION, snapshot_time: T2, interfaces: 0 },
+    ]);
+    expect(await rows('SELECT count(*)::INTEGER FROM eni_inventory')).toEqual([[0]]);
+    // AND as of before it, the earlier snapshot is what existed
+    const before = await loadInventory(conn, [dir], { asOf: T2 - 1 });
+    expect(before.rows).toBe(DUMP_INTERFACES.length);
+  });
+
   it('splits a multi-account, multi-region dump into one file per account and region', async () => {
     // GIVEN one dump whose interfaces span two accounts and two regions
     const mixed = [
