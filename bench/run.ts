@@ -279,6 +279,13 @@ async function main(): Promise<void> {
     }
 
     // ---- scan ----------------------------------------------------------------------------------
+    // Load-only cost: the same reader, one trivial query instead of the detections.
+    step('flowwatch query count(*) (text, load only)');
+    const loadOnly = await runMeasured(
+      process.execPath,
+      [CLI, 'query', 'SELECT count(*) AS n FROM flow_logs', join(big, 'text'), '--format', 'json'],
+      { cwd: ROOT },
+    );
     step('flowwatch scan (text)');
     const scanText = await scan(join(big, 'text'));
     let scanPq: ScanRun | undefined;
@@ -326,6 +333,14 @@ async function main(): Promise<void> {
           `${naive.reported} sources >= threshold`,
         ),
       );
+    rows.push(
+      row(
+        'flowwatch query count(*), text (load only, no detection)',
+        loadOnly.exitCode === 0 ? { wallMs: loadOnly.wallMs, cpuMs: loadOnly.cpuMs } : undefined,
+        loadOnly.peakRssBytes,
+        loadOnly.exitCode === 0 ? loadOnly.stdout.trim().slice(0, 40) : `exit ${loadOnly.exitCode}`,
+      ),
+    );
     const findingsText = (s: ScanRun) =>
       s.error ? 'see below' : `${[...s.findings.values()].reduce((a, b) => a + b, 0)} findings`;
     rows.push(
