@@ -1,5 +1,6 @@
 import type { SqlValue } from '../detection/engine';
 import type { Finding } from '../detection/finding';
+import { humanBytes } from '../detection/human-units';
 import type { Severity } from '../detection/metadata';
 
 /**
@@ -94,17 +95,6 @@ export function formatWindow(w: { start: string; end: string }): string {
   const e = w.end.replace('T', ' ').replace(/(:\d\d)?(\.\d+)?Z$/, '');
   const sameDay = s.slice(0, 10) === e.slice(0, 10);
   return `${s} to ${sameDay ? e.slice(11) : e} UTC`;
-}
-
-function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 const TIME_COLUMN = /(^|_)(seen|start|end|time|at)$/;

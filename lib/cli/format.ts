@@ -1,5 +1,6 @@
 import type { SqlValue } from '../detection/engine';
 import type { Finding } from '../detection/finding';
+import { humanBytes } from '../detection/human-units';
 import { SEVERITIES, type Severity, severityRank } from '../detection/metadata';
 
 /** The colour functions the table needs; identity functions when colour is off. */
@@ -86,17 +87,6 @@ export function renderTable(
     lines.push(cells.join('  ').trimEnd());
   });
   return lines.join('\n');
-}
-
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 /** `2026-01-15 08:04:10Z` from Unix seconds. */
