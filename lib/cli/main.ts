@@ -27,6 +27,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
+  // Repeatable rather than variadic: a variadic option would swallow the positional paths after it.
+  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+  const inventoryOption = (what: string) =>
+    new Option(
+      '--inventory <path>',
+      `ENI inventory files or folders (from \`flowwatch inventory\`; repeatable): loads tables eni_inventory and eni_ips (one row per address)${what}`,
+    ).argParser(collect);
+  const threatIntelOption = (what: string) =>
+    new Option(
+      '--threat-intel <file>',
+      `IP/CIDR list (plain, CSV, Feodo CSV, Spamhaus DROP JSON; repeatable): loads table threat_intel${what}`,
+    ).argParser(collect);
+
   const formatOption = () =>
     new Option('--format <format>', 'output format: table (for people) or json (JSON Lines)').default(
       'table',
@@ -55,6 +68,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '--memory-limit <size>',
       'cap on DuckDB memory; beyond it the table spills to a temp folder',
       '1GB',
+    )
+    .addOption(inventoryOption('; no detection uses it yet (use it with `flowwatch query`)'))
+    .addOption(
+      threatIntelOption(
+        '; no detection uses it yet (use it with `flowwatch query`); malformed lines are warnings, exit 2 with --strict',
+      ),
     )
     .action(async (paths: string[], flags) => {
       const { scanCommand } = await import('./scan');
@@ -91,15 +110,39 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<path...>', 'files or folders to load')
     .option('--fields <fields>', 'field order of headerless text files (default v2)')
     .addOption(formatOption())
-    .option('--quiet', 'no progress bar')
+    .option('--quiet', 'no progress bar and no context summary')
     .option(
       '--memory-limit <size>',
       'cap on DuckDB memory; beyond it the table spills to a temp folder',
       '1GB',
     )
+    .option(
+      '--strict',
+      'exit 2 if any flow log or threat-intel line was skipped or any file could not be read',
+    )
+    .addOption(inventoryOption(', for joins with flow_logs'))
+    .addOption(threatIntelOption(', for joins with flow_logs; malformed lines are warnings'))
     .action(async (sql: string, paths: string[], flags) => {
       const { queryCommand } = await import('./query');
       setExit(await queryCommand(sql, paths, flags, io));
+    });
+
+  program
+    .command('inventory')
+    .description(
+      'turn `aws ec2 describe-network-interfaces` JSON dumps into ENI inventory files (for --inventory and the S3 layout)',
+    )
+    .argument('<dump...>', 'JSON files written by `aws ec2 describe-network-interfaces --output json`')
+    .requiredOption(
+      '--out <dir>',
+      'root folder; files go under <dir>/eni-inventory/<account>/<region>/yyyy/MM/dd/HH/',
+    )
+    .option('--snapshot-time <iso>', 'when the dump was taken (ISO-8601, UTC when no zone); default: now')
+    .option('--format <format>', 'file format: jsonl.gz or parquet', 'jsonl.gz')
+    .option('--region <region>', "region of the dump; default: from each interface's AvailabilityZone")
+    .action(async (files: string[], flags) => {
+      const { inventoryCommand } = await import('./inventory');
+      setExit(await inventoryCommand(files, flags, io));
     });
 
   return program;
@@ -128,7 +171,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 function reportError(e: unknown, io: Io): number {
   const err = e as Error;
   // Input problems (missing path, unknown field, broken detection file) are the user's to fix.
-  const known = ['UsageError', 'InputError', 'UnknownFieldError', 'DetectionFileError', 'DuckDbQueryError'];
+  const known = [
+    'UsageError',
+    'InputError',
+    'UnknownFieldError',
+    'DetectionFileError',
+    'DuckDbQueryError',
+    'InventoryInputError',
+    'InventoryReadError',
+    'ThreatIntelFileError',
+  ];
   if (e instanceof UsageError || known.includes(err?.name)) {
     io.err(`flowwatch: ${err.message}`);
     return EXIT_USAGE;

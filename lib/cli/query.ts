@@ -1,16 +1,25 @@
 import type { Row } from '../detection/engine';
-import { EXIT_OK } from './errors';
+import { EXIT_OK, EXIT_USAGE } from './errors';
 import { colorsFor, renderTable } from './format';
 import type { Io } from './io';
 import { parseFieldsOption, parseFormat } from './options';
 import { createProgress, progressWanted } from './progress';
-import { openSession, parseMemoryLimit, printLoadIssues } from './session';
+import {
+  hasLoadProblems,
+  MAX_PRINTED_ISSUES,
+  openSession,
+  parseMemoryLimit,
+  printLoadIssues,
+} from './session';
 
 export interface QueryFlags {
   fields?: string;
   format?: string;
   quiet?: boolean;
   memoryLimit?: string;
+  strict?: boolean;
+  inventory?: string[];
+  threatIntel?: string[];
 }
 
 /** Raw values for a query table: the user asked for these columns, so no unit formatting. */
@@ -27,10 +36,18 @@ export async function queryCommand(sql: string, paths: string[], flags: QueryFla
   const format = parseFormat(flags.format ?? 'table');
   const fields = parseFieldsOption(flags.fields);
   const memoryLimit = parseMemoryLimit(flags.memoryLimit);
+  const { readContextOptions, printContextReport } = await import('./inventory');
+  const context = await readContextOptions(flags.inventory, flags.threatIntel);
   const progress = createProgress(progressWanted(flags.quiet));
-  const session = await openSession(paths, { fields, progress, memoryLimit });
+  const session = await openSession(paths, { fields, progress, memoryLimit, context });
   try {
     printLoadIssues(session.report, io.err);
+    if (session.context) printContextReport(session.context, io.err, MAX_PRINTED_ISSUES, flags.quiet);
+    // Like scan: with --strict a skipped line fails before any result is printed.
+    if (flags.strict && (hasLoadProblems(session.report) || (session.context?.issues.length ?? 0) > 0)) {
+      io.err('error: --strict: the input had malformed lines or unreadable files (see warnings above)');
+      return EXIT_USAGE;
+    }
     const result = await session.engine.query(sql, [], { label: 'query' });
     if (format === 'json') {
       const { toJson } = require('../detection/finding') as typeof import('../detection/finding');

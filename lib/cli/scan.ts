@@ -14,6 +14,7 @@ import {
   formatSeconds,
   isoMinuteSeconds,
 } from './format';
+import type { ContextInput } from './inventory';
 import type { Io } from './io';
 import {
   type OutputFormat,
@@ -24,7 +25,13 @@ import {
   selectDetections,
 } from './options';
 import { createProgress, PROGRESS_MIN_FILES, progressWanted } from './progress';
-import { hasLoadProblems, openSession, parseMemoryLimit, printLoadIssues } from './session';
+import {
+  hasLoadProblems,
+  MAX_PRINTED_ISSUES,
+  openSession,
+  parseMemoryLimit,
+  printLoadIssues,
+} from './session';
 
 export interface ScanFlags {
   fields?: string;
@@ -36,6 +43,8 @@ export interface ScanFlags {
   failOn?: string;
   quiet?: boolean;
   memoryLimit?: string;
+  inventory?: string[];
+  threatIntel?: string[];
 }
 
 export interface ScanResult {
@@ -48,6 +57,8 @@ export interface ScanResult {
   readonly elapsedMs: number;
   /** Time spent reading the files into DuckDB (the rest is the detections). */
   readonly loadMs: number;
+  /** Threat-intel lines skipped (--threat-intel), counted for --strict. */
+  readonly contextIssues: number;
 }
 
 interface ParsedScan {
@@ -58,6 +69,7 @@ interface ParsedScan {
   readonly format: OutputFormat;
   readonly failOn?: Severity;
   readonly memoryLimit?: string;
+  readonly context?: ContextInput;
 }
 
 /** Validate every option before reading any data, so a typo fails in milliseconds. */
@@ -72,7 +84,9 @@ async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
   const { loadDetections } = await import('../detection/registry');
   const detections = selectDetections(loadDetections(), flags.detections);
   const memoryLimit = parseMemoryLimit(flags.memoryLimit);
-  return { fields, detections, since, until, format, failOn, memoryLimit };
+  const { readContextOptions } = await import('./inventory');
+  const context = await readContextOptions(flags.inventory, flags.threatIntel);
+  return { fields, detections, since, until, format, failOn, memoryLimit, context };
 }
 
 function toSeconds(v: unknown): number | null {
@@ -97,9 +111,15 @@ export async function scanPaths(
     fields: parsed.fields,
     progress,
     memoryLimit: parsed.memoryLimit,
+    context: parsed.context,
   });
+  const contextIssues = session.context?.issues.length ?? 0;
   try {
     printLoadIssues(session.report, io.err);
+    if (session.context) {
+      const { printContextReport } = await import('./inventory');
+      printContextReport(session.context, io.err, MAX_PRINTED_ISSUES, quiet);
+    }
     const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {
       label: 'input span',
     });
@@ -116,6 +136,7 @@ export async function scanPaths(
         detections: parsed.detections.length,
         elapsedMs: performance.now() - started,
         loadMs: session.loadMs,
+        contextIssues,
       };
     const window = { start, end };
     const { runDetections } = await import('../detection/run-detections');
@@ -135,6 +156,7 @@ export async function scanPaths(
       detections: parsed.detections.length,
       elapsedMs: performance.now() - started,
       loadMs: session.loadMs,
+      contextIssues,
     };
   } finally {
     progress.stop();
@@ -187,7 +209,7 @@ export async function scanCommand(paths: string[], flags: ScanFlags, io: Io): Pr
     io.err(`error: ${result.errors.length} detection(s) failed; the scan is incomplete`);
     return EXIT_USAGE;
   }
-  if (flags.strict && hasLoadProblems(result.report)) {
+  if (flags.strict && (hasLoadProblems(result.report) || result.contextIssues > 0)) {
     io.err('error: --strict: the input had malformed lines or unreadable files (see warnings above)');
     return EXIT_USAGE;
   }

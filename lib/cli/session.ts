@@ -6,6 +6,7 @@ import type { DuckDbEngine } from '../detection/duckdb-engine';
 import type { FlowLogField } from '../detection/fields';
 import type { LoadReport } from '../local/report';
 import { UsageError } from './errors';
+import type { ContextInput, ContextReport } from './inventory';
 import type { Progress } from './progress';
 
 /** An in-memory DuckDB holding the loaded flow_logs table, and the engine over it. */
@@ -13,6 +14,8 @@ export interface Session {
   readonly engine: DuckDbEngine;
   readonly report: LoadReport;
   readonly loadMs: number;
+  /** What --inventory / --threat-intel loaded (undefined when neither was given). */
+  readonly context?: ContextReport;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,7 @@ export function parseMemoryLimit(text: string | undefined): string {
  */
 export async function openSession(
   paths: string[],
-  options: { fields?: FlowLogField[]; progress: Progress; memoryLimit?: string },
+  options: { fields?: FlowLogField[]; progress: Progress; memoryLimit?: string; context?: ContextInput },
 ): Promise<Session> {
   // Lazy: DuckDB's native module is the heaviest thing the CLI loads.
   const { DuckDBInstance: Instance } = await import('@duckdb/node-api');
@@ -65,12 +68,17 @@ export async function openSession(
       onProgress: (done, total) => options.progress.update(done, total, 'loading'),
     });
     options.progress.stop();
+    // Context tables sit next to flow_logs in the same database, so queries can join them.
+    const context = options.context
+      ? await (await import('./inventory')).loadContext(conn, options.context)
+      : undefined;
     const loadMs = performance.now() - started;
     const engine = await Engine.create(conn);
     return {
       engine,
       report,
       loadMs,
+      context,
       async close() {
         await engine.close();
         instance.closeSync();

@@ -1,0 +1,382 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { ipv4ToIntSql } from '../../lib/context/threat-intel';
+import { jsonLines, runCli } from './cli-helpers';
+
+/**
+ * `flowwatch inventory` and the --inventory / --threat-intel options of scan and query, through
+ * the real command. Fixtures are written here: describe-network-interfaces dumps shaped like the
+ * API's output (ids invented), a v2 flow log file, and threat-intel lists.
+ */
+
+const ACCOUNT = '111122223333';
+const INSTANCE_ENI = 'eni-0ec2000000000001';
+const ALB_ENI = 'eni-0a1b000000000002';
+const EU_ENI = 'eni-0e0e000000000003';
+
+function ni(id: string, ip: string, az: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    NetworkInterfaceId: id,
+    OwnerId: ACCOUNT,
+    AvailabilityZone: az,
+    SubnetId: 'subnet-0aaa1111',
+    VpcId: 'vpc-0abc1234',
+    Status: 'in-use',
+    PrivateIpAddress: ip,
+    PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: ip }],
+    Groups: [],
+    TagSet: [],
+    InterfaceType: 'interface',
+    RequesterManaged: false,
+    Description: '',
+    ...extra,
+  };
+}
+
+const US_DUMP = {
+  NetworkInterfaces: [
+    ni(INSTANCE_ENI, '10.0.1.10', 'us-east-1a', {
+      Description: 'Primary network interface',
+      Attachment: { InstanceId: 'i-0web0000000000001', InstanceOwnerId: ACCOUNT, DeviceIndex: 0 },
+      TagSet: [{ Key: 'Name', Value: 'web-1' }],
+    }),
+    ni(ALB_ENI, '10.0.2.20', 'us-east-1b', {
+      Description: 'ELB app/orders-alb/50dc6c495c0c9188',
+      RequesterId: 'amazon-elb',
+      RequesterManaged: true,
+      Attachment: { InstanceOwnerId: 'amazon-elb', DeviceIndex: 1 },
+    }),
+  ],
+};
+const EU_DUMP = {
+  NetworkInterfaces: [
+    ni(EU_ENI, '10.8.0.30', 'eu-west-1a', {
+      Description: 'Interface for NAT Gateway nat-0a8b0e0d28266841f',
+      InterfaceType: 'nat_gateway',
+      RequesterManaged: true,
+    }),
+  ],
+};
+
+// 2026-01-15T08:00:00Z; the snapshot was taken five minutes before.
+const T0 = 1768464000;
+const SNAPSHOT = '2026-01-15T07:55:00Z';
+const HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+
+let dir: string;
+let logs: string;
+
+function flow(
+  eni: string,
+  src: string,
+  dst: string,
+  dstport: number,
+  offset: number,
+  action = 'ACCEPT',
+): string {
+  return `2 ${ACCOUNT} ${eni} ${src} ${dst} 44321 ${dstport} 6 10 5000 ${T0 + offset} ${T0 + offset + 60} ${action} OK`;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fw-cli-context-'));
+  writeFileSync(join(dir, 'us.json'), JSON.stringify(US_DUMP, null, 2));
+  writeFileSync(join(dir, 'eu.json'), JSON.stringify(EU_DUMP));
+  logs = join(dir, 'flows.log');
+  writeFileSync(
+    logs,
+    [
+      HEADER,
+      // web-1 talks to a listed C2 address (twice) and to an unlisted one; the ALB receives a request.
+      flow(INSTANCE_ENI, '10.0.1.10', '203.0.113.9', 443, 0),
+      flow(INSTANCE_ENI, '10.0.1.10', '203.0.113.9', 443, 120, 'REJECT'),
+      flow(INSTANCE_ENI, '10.0.1.10', '198.51.100.77', 443, 60),
+      flow(ALB_ENI, '192.0.2.44', '10.0.2.20', 443, 30),
+      '',
+    ].join('\n'),
+  );
+  // A Feodo-style plain list and a CSV list, one of its lines broken.
+  writeFileSync(join(dir, 'c2.txt'), '# botnet C2\n203.0.113.9\n');
+  writeFileSync(
+    join(dir, 'own.csv'),
+    [
+      'ip_or_cidr,description',
+      '198.51.100.0/24,test range',
+      '10.1.2.3/8,typo: host bits set', // line 3: refused
+      '',
+    ].join('\n'),
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run `flowwatch inventory` on both dumps into a fresh folder; the written paths from stdout. */
+async function makeInventory(format: string): Promise<{ out: string; files: string[] }> {
+  const out = join(dir, `inv-${format}`);
+  const r = await runCli([
+    'inventory',
+    join(dir, 'us.json'),
+    join(dir, 'eu.json'),
+    '--out',
+    out,
+    '--snapshot-time',
+    SNAPSHOT,
+    '--format',
+    format,
+  ]);
+  expect(r.stderr).toContain('3 interfaces from 2 dumps -> 2 inventory files');
+  expect(r.code).toBe(0);
+  const files = r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('  ')[0]!);
+  return { out, files };
+}
+
+describe('flowwatch inventory', () => {
+  test('writes one file per account and region in the documented layout', async () => {
+    const { out, files } = await makeInventory('jsonl.gz');
+    // THEN the paths follow <root>/eni-inventory/<account>/<region>/yyyy/MM/dd/HH/
+    expect(files.map((f) => relative(out, f)).sort()).toEqual([
+      `eni-inventory/${ACCOUNT}/eu-west-1/2026/01/15/07/eni-inventory-${ACCOUNT}-eu-west-1-20260115T075500Z.jsonl.gz`,
+      `eni-inventory/${ACCOUNT}/us-east-1/2026/01/15/07/eni-inventory-${ACCOUNT}-us-east-1-20260115T075500Z.jsonl.gz`,
+    ]);
+    // AND each file holds its region's interfaces, stamped with the snapshot time
+    const us = files.find((f) => f.includes('us-east-1'))!;
+    const rows = jsonLines(gunzipSync(readFileSync(us)).toString('utf8'));
+    expect(rows.map((x) => x.interface_id).sort()).toEqual([ALB_ENI, INSTANCE_ENI].sort());
+    expect(rows.every((x) => x.snapshot_time === Date.parse(SNAPSHOT) / 1000)).toBe(true);
+  });
+
+  for (const format of ['jsonl.gz', 'parquet']) {
+    test(`query --inventory reads what inventory wrote (${format}): owner of an ELB ENI vs an instance ENI`, async () => {
+      // GIVEN inventory files made from the dumps
+      const { out } = await makeInventory(format);
+      // WHEN flows are joined to the inventory by interface id
+      const r = await runCli([
+        'query',
+        'SELECT DISTINCT f.interface_id, e.owner_type, e.owner_id, e.instance_id, e.name_tag, e.region FROM flow_logs f JOIN eni_inventory e ON e.interface_id = f.interface_id ORDER BY 1',
+        logs,
+        '--inventory',
+        out,
+        '--format',
+        'json',
+      ]);
+      // THEN the ALB's interface is the ALB (by name), the instance's is the instance
+      expect(r.stderr).toBe(
+        'inventory: 3 interfaces in 2 account/region snapshots from 2 files (tables eni_inventory, eni_ips)\n',
+      );
+      expect(r.code).toBe(0);
+      expect(jsonLines(r.stdout)).toEqual([
+        {
+          interface_id: ALB_ENI,
+          owner_type: 'elb_alb',
+          owner_id: 'orders-alb',
+          instance_id: null,
+          name_tag: null,
+          region: 'us-east-1',
+        },
+        {
+          interface_id: INSTANCE_ENI,
+          owner_type: 'ec2_instance',
+          owner_id: 'i-0web0000000000001',
+          instance_id: 'i-0web0000000000001',
+          name_tag: 'web-1',
+          region: 'us-east-1',
+        },
+      ]);
+    });
+  }
+
+  test('--region overrides the region derived from the availability zone', async () => {
+    const out = join(dir, 'inv-region');
+    const r = await runCli([
+      'inventory',
+      join(dir, 'eu.json'),
+      '--out',
+      out,
+      '--snapshot-time',
+      SNAPSHOT,
+      '--region',
+      'eu-central-1',
+    ]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, 'eni-inventory', ACCOUNT, 'eu-central-1'))).toBe(true);
+    expect(existsSync(join(out, 'eni-inventory', ACCOUNT, 'eu-west-1'))).toBe(false);
+  });
+
+  test('bad JSON exits 2 naming the file, and writes nothing', async () => {
+    const bad = join(dir, 'broken.json');
+    writeFileSync(bad, '{"NetworkInterfaces": [');
+    const out = join(dir, 'inv-bad');
+    const r = await runCli(['inventory', join(dir, 'us.json'), bad, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^flowwatch: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON`),
+    );
+    expect(r.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('a field of the wrong type exits 2 naming the file and the field', async () => {
+    const bad = join(dir, 'wrong-type.json');
+    const dump = structuredClone(US_DUMP);
+    (dump.NetworkInterfaces[1]!.PrivateIpAddresses as { PrivateIpAddress: unknown }[])[0]!.PrivateIpAddress =
+      10;
+    writeFileSync(bad, JSON.stringify(dump));
+    const r = await runCli(['inventory', bad, '--out', join(dir, 'inv-wrong')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: NetworkInterfaces[1].PrivateIpAddresses[0].PrivateIpAddress:`);
+  });
+
+  test('bad options exit 2 before reading anything', async () => {
+    const missing = join(dir, 'no-such-dump.json');
+    const cases: [string[], string][] = [
+      [['--format', 'csv'], "--format: 'csv' is not an inventory format"],
+      [['--region', 'mars-1'], "--region: 'mars-1' is not an AWS region"],
+      [['--snapshot-time', 'yesterday'], "--snapshot-time: 'yesterday' is not an ISO-8601 time"],
+    ];
+    for (const [opts, message] of cases) {
+      const r = await runCli(['inventory', missing, '--out', join(dir, 'inv-opts'), ...opts]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const r = await runCli(['inventory', missing, '--out', join(dir, 'inv-opts')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${missing}: cannot read`);
+  });
+});
+
+describe('--threat-intel', () => {
+  // Flows to listed addresses, naming the instance: the README's example query.
+  const THREAT_SQL = `SELECT f.srcaddr, f.dstaddr, f.action, i.owner_type, i.owner_id, i.name_tag, t.cidr, t.source
+FROM flow_logs f
+JOIN threat_intel t ON t.family = 4 AND ${ipv4ToIntSql('f.dstaddr')} BETWEEN t.ip_start AND t.ip_end
+LEFT JOIN eni_ips i ON i.ip = f.srcaddr AND i.ip_kind = 'private'
+ORDER BY f.start`;
+
+  test('query joins flow_logs to threat_intel and eni_ips: flows to listed addresses, naming the instance', async () => {
+    const { out } = await makeInventory('jsonl.gz');
+    const r = await runCli([
+      'query',
+      THREAT_SQL,
+      logs,
+      '--inventory',
+      out,
+      '--threat-intel',
+      join(dir, 'c2.txt'),
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    // THEN both flows to the listed address are found, ACCEPT and REJECT, and only those
+    const named = { owner_type: 'ec2_instance', owner_id: 'i-0web0000000000001', name_tag: 'web-1' };
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        srcaddr: '10.0.1.10',
+        dstaddr: '203.0.113.9',
+        action: 'ACCEPT',
+        ...named,
+        cidr: '203.0.113.9/32',
+        source: 'c2',
+      },
+      {
+        srcaddr: '10.0.1.10',
+        dstaddr: '203.0.113.9',
+        action: 'REJECT',
+        ...named,
+        cidr: '203.0.113.9/32',
+        source: 'c2',
+      },
+    ]);
+    expect(r.stderr).toContain('threat intel: 1 entry from 1 list (table threat_intel)');
+  });
+
+  test('a malformed line is a warning naming file:line; the rest of the list still matches', async () => {
+    const csv = join(dir, 'own.csv');
+    const r = await runCli([
+      'query',
+      'SELECT t.source, t.cidr, count(*) AS flows FROM flow_logs f JOIN threat_intel t ON t.family = 4 AND ' +
+        `${ipv4ToIntSql('f.dstaddr')} BETWEEN t.ip_start AND t.ip_end GROUP BY ALL ORDER BY 1`,
+      logs,
+      '--threat-intel',
+      join(dir, 'c2.txt'),
+      '--threat-intel',
+      csv,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${csv}:3: '10.1.2.3/8': host bits are set`);
+    expect(r.stderr).toContain('warning: 1 malformed threat-intel line skipped');
+    expect(r.stderr).toContain('threat intel: 2 entries from 2 lists');
+    expect(jsonLines(r.stdout)).toEqual([
+      { source: 'c2', cidr: '203.0.113.9/32', flows: 2 },
+      { source: 'own', cidr: '198.51.100.0/24', flows: 1 },
+    ]);
+  });
+
+  test('--strict turns a malformed threat-intel line into exit 2 (scan and query)', async () => {
+    const csv = join(dir, 'own.csv');
+    const scan = await runCli(['scan', logs, '--threat-intel', csv, '--strict', '--format', 'json']);
+    expect(scan.stderr).toContain(`warning: ${csv}:3:`);
+    expect(scan.stderr).toContain('error: --strict');
+    expect(scan.code).toBe(2);
+    const query = await runCli([
+      'query',
+      'SELECT count(*) AS n FROM threat_intel',
+      logs,
+      '--threat-intel',
+      csv,
+      '--strict',
+    ]);
+    expect(query.code).toBe(2);
+    expect(query.stdout).toBe('');
+    // AND a clean list passes --strict
+    const clean = await runCli(['scan', logs, '--threat-intel', join(dir, 'c2.txt'), '--strict', '--quiet']);
+    expect(clean.stderr).toBe('');
+    expect(clean.code).toBe(0);
+  });
+
+  test('a list file that cannot be read exits 2 naming it', async () => {
+    const missing = join(dir, 'no-such-list.txt');
+    const r = await runCli(['query', 'SELECT 1 AS x', logs, '--threat-intel', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`flowwatch: ${missing}: cannot read`);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('scan with context tables', () => {
+  test('--help says the tables are for ad-hoc use; a scan with them runs the detections as before', async () => {
+    const help = await runCli(['scan', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('no detection uses it yet');
+    const { out } = await makeInventory('jsonl.gz');
+    const withCtx = await runCli([
+      'scan',
+      logs,
+      '--inventory',
+      out,
+      '--threat-intel',
+      join(dir, 'c2.txt'),
+      '--format',
+      'json',
+    ]);
+    const without = await runCli(['scan', logs, '--format', 'json']);
+    expect(withCtx.code).toBe(0);
+    expect(withCtx.stdout).toBe(without.stdout);
+    expect(withCtx.stderr).toContain('inventory: 3 interfaces');
+    expect(withCtx.stderr).toContain('threat intel: 1 entry');
+  });
+
+  test('an --inventory folder without inventory files exits 2', async () => {
+    const empty = join(dir, 'empty-inv');
+    mkdirSync(empty, { recursive: true });
+    const r = await runCli(['scan', logs, '--inventory', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no inventory files (.jsonl, .jsonl.gz, .parquet) found in ${empty}`);
+  });
+});
