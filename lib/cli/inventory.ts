@@ -19,6 +19,7 @@ export interface InventoryFlags {
   snapshotTime?: string;
   format?: string;
   region?: string;
+  account?: string;
 }
 
 const FORMATS: readonly InventoryFormat[] = ['jsonl.gz', 'parquet'];
@@ -37,6 +38,8 @@ export async function inventoryCommand(files: string[], flags: InventoryFlags, i
   const format = parseInventoryFormat(flags.format);
   if (flags.region !== undefined && !REGION.test(flags.region))
     throw new UsageError(`--region: '${flags.region}' is not an AWS region (e.g. us-east-1)`);
+  if (flags.account !== undefined && !/^\d{12}$/.test(flags.account))
+    throw new UsageError(`--account: '${flags.account}' is not an AWS account id (12 digits)`);
   // The snapshot time is the caller's: the moment the dump was taken, which only they know.
   // Without --snapshot-time it is now (right for a dump made just before).
   const snapshotTime =
@@ -44,11 +47,14 @@ export async function inventoryCommand(files: string[], flags: InventoryFlags, i
       ? Math.floor(Date.now() / 1000)
       : parseIsoTime('--snapshot-time', flags.snapshotTime, 'floor');
   const { parseDescribeNetworkInterfaces } = await import('../context/eni-inventory');
-  const { writeInventorySnapshot, snapshotOfFile } = await import('../context/inventory-store');
+  const { writeInventory, writeInventorySnapshot, snapshotOfFile } = await import(
+    '../context/inventory-store'
+  );
 
   const records: EniRecord[] = [];
   const seen = new Set<string>();
   let repeated = 0;
+  let emptyDumps = 0;
   for (const file of files) {
     let text: string;
     try {
@@ -56,9 +62,19 @@ export async function inventoryCommand(files: string[], flags: InventoryFlags, i
     } catch (e) {
       throw new UsageError(`${file}: cannot read: ${(e as Error).message}`);
     }
-    const parsed = parseDescribeNetworkInterfaces(text, { snapshotTime, region: flags.region, source: file });
-    if (parsed.length === 0)
-      io.err(`warning: ${file}: no network interfaces in the dump; nothing written for it`);
+    const parsed = parseDescribeNetworkInterfaces(text, {
+      snapshotTime,
+      region: flags.region,
+      account: flags.account,
+      source: file,
+    });
+    if (parsed.length === 0) {
+      emptyDumps++;
+      if (flags.account === undefined || flags.region === undefined)
+        io.err(
+          `warning: ${file}: no network interfaces in the dump; nothing written for it (give --account and --region to record an empty snapshot)`,
+        );
+    }
     for (const r of parsed) {
       // The same interface in two dumps (overlapping pages saved twice) is kept once.
       const key = `${r.account_id}/${r.region}/${r.interface_id}`;
@@ -71,6 +87,16 @@ export async function inventoryCommand(files: string[], flags: InventoryFlags, i
     }
   }
   const written = await writeInventorySnapshot(records, flags.out, { snapshotTime, format });
+  // An empty dump is a fact too: every interface of that account and region is gone. Its empty
+  // file supersedes the previous snapshot (which would otherwise stay the latest one loaded).
+  const { account, region } = flags;
+  if (
+    emptyDumps > 0 &&
+    account !== undefined &&
+    region !== undefined &&
+    !records.some((r) => r.account_id === account && r.region === region)
+  )
+    written.push(await writeInventory([], flags.out, { account, region, snapshotTime, format }));
   for (const p of written) {
     const snap = snapshotOfFile(p);
     const n = records.filter((r) => r.account_id === snap?.account && r.region === snap?.region).length;

@@ -140,6 +140,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--snapshot-time <iso>', 'when the dump was taken (ISO-8601, UTC when no zone); default: now')
     .option('--format <format>', 'file format: jsonl.gz or parquet', 'jsonl.gz')
     .option('--region <region>', "region of the dump; default: from each interface's AvailabilityZone")
+    .option(
+      '--account <id>',
+      'account of the dump, for interfaces without OwnerId; with --region, an empty dump writes an empty snapshot',
+    )
     .action(async (files: string[], flags) => {
       const { inventoryCommand } = await import('./inventory');
       setExit(await inventoryCommand(files, flags, io));

@@ -113,8 +113,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run `flowwatch inventory` on both dumps into a fresh folder; the written paths from stdout. */
-async function makeInventory(format: string): Promise<{ out: string; files: string[] }> {
-  const out = join(dir, `inv-${format}`);
+async function makeInventory(
+  format: string,
+  name = `inv-${format}`,
+): Promise<{ out: string; files: string[] }> {
+  const out = join(dir, name);
   const r = await runCli([
     'inventory',
     join(dir, 'us.json'),
@@ -207,6 +210,36 @@ describe('flowwatch inventory', () => {
     expect(existsSync(join(out, 'eni-inventory', ACCOUNT, 'eu-west-1'))).toBe(false);
   });
 
+  test('an empty dump with --account and --region writes an empty snapshot that supersedes the last', async () => {
+    // GIVEN an inventory from the dumps, and a later dump of us-east-1 with no interfaces left
+    const { out } = await makeInventory('jsonl.gz', 'inv-superseded');
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ NetworkInterfaces: [] }));
+    const later = ['inventory', empty, '--out', out, '--snapshot-time', '2026-01-15T09:00:00Z'];
+    // WHEN it is converted without an account: nothing to write, and a warning says why
+    const noAccount = await runCli([...later, '--region', 'us-east-1']);
+    expect(noAccount.code).toBe(0);
+    expect(noAccount.stdout).toBe('');
+    expect(noAccount.stderr).toContain(`warning: ${empty}: no network interfaces in the dump`);
+    // WHEN it is converted with --account and --region
+    const r = await runCli([...later, '--region', 'us-east-1', '--account', ACCOUNT]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`eni-inventory-${ACCOUNT}-us-east-1-20260115T090000Z.jsonl.gz  0 interfaces`);
+    // THEN the latest us-east-1 snapshot is empty; eu-west-1 keeps its interface
+    const q = await runCli([
+      'query',
+      'SELECT region, count(*) AS n FROM eni_inventory GROUP BY region ORDER BY region',
+      logs,
+      '--inventory',
+      out,
+      '--format',
+      'json',
+      '--quiet',
+    ]);
+    expect(q.code).toBe(0);
+    expect(jsonLines(q.stdout)).toEqual([{ region: 'eu-west-1', n: 1 }]);
+  });
+
   test('bad JSON exits 2 naming the file, and writes nothing', async () => {
     const bad = join(dir, 'broken.json');
     writeFileSync(bad, '{"NetworkInterfaces": [');
@@ -237,6 +270,7 @@ describe('flowwatch inventory', () => {
       [['--format', 'csv'], "--format: 'csv' is not an inventory format"],
       [['--region', 'mars-1'], "--region: 'mars-1' is not an AWS region"],
       [['--snapshot-time', 'yesterday'], "--snapshot-time: 'yesterday' is not an ISO-8601 time"],
+      [['--account', '1234'], "--account: '1234' is not an AWS account id"],
     ];
     for (const [opts, message] of cases) {
       const r = await runCli(['inventory', missing, '--out', join(dir, 'inv-opts'), ...opts]);
