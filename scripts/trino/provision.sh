@@ -72,7 +72,9 @@ mv "$tmp/trino-server-core-$version" "$tmp/home"
 # Keep the server lean: only the Hive connector is installed; the core tarball's optional
 # plugins (python functions, spooling, ...) are not needed by the suite and slow startup.
 rm -rf "$tmp/home/plugin"/*
-(cd "$tmp" && unzip -q "$hive_zip" && mv "trino-hive-$version" "home/plugin/hive")
+# unzip where present, else Python's zipfile (python3 is on every machine this runs on).
+(cd "$tmp" && { if command -v unzip >/dev/null; then unzip -q "$hive_zip"; else python3 -m zipfile -e "$hive_zip" .; fi; } &&
+  mv "trino-hive-$version" "home/plugin/hive")
 echo "$java_home" >"$tmp/home/.java-home"
 touch "$tmp/home/.provisioned"
 rm -rf "$home"
