@@ -22,4 +22,10 @@ export const ENV = {
   CHATBOT_ENABLED: 'FLOWWATCH_CHATBOT_ENABLED',
   /** Folder holding sql/detections inside the Lambda bundle. */
   SQL_DIR: 'FLOWWATCH_SQL_DIR',
+  /** Bucket the ENI inventory snapshots are written to. */
+  INVENTORY_BUCKET: 'FLOWWATCH_INVENTORY_BUCKET',
+  /** Key prefix (empty or ending in /) under which `eni-inventory/...` is written. */
+  INVENTORY_PREFIX: 'FLOWWATCH_INVENTORY_PREFIX',
+  /** Account the inventory Lambda runs in (its file is written even when it has no interfaces). */
+  INVENTORY_ACCOUNT: 'FLOWWATCH_INVENTORY_ACCOUNT',
 } as const;
