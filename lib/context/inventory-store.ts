@@ -4,6 +4,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BIGINT, type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { ENI_INVENTORY_COLUMNS, type EniRecord } from './eni-inventory';
+import {
+  type InventoryFormat,
+  inventoryKey,
+  snapshotRecords,
+  inventoryJsonLines as toJsonLines,
+  type WriteInventoryOptions,
+} from './inventory-layout';
 
 /**
  * Files of the ENI inventory table, and the DuckDB reader for them.
@@ -22,54 +29,13 @@ import { ENI_INVENTORY_COLUMNS, type EniRecord } from './eni-inventory';
 
 export const ENI_INVENTORY_TABLE = 'eni_inventory';
 export const ENI_IPS_VIEW = 'eni_ips';
-export const INVENTORY_PREFIX = 'eni-inventory';
-
-export type InventoryFormat = 'jsonl.gz' | 'parquet';
-
-export interface WriteInventoryOptions {
-  readonly account: string;
-  readonly region: string;
-  /** Unix seconds; decides the dt partition (its UTC hour) and the file name. */
-  readonly snapshotTime: number;
-  readonly format: InventoryFormat;
-}
-
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
-
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-/** `yyyy/MM/dd/HH` of a Unix time (UTC), the flow_logs dt format. */
-export function dtOf(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
-}
-
-function stampOf(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-}
-
-/** Key of a snapshot file relative to the root, with `/` separators (the S3 key under the bucket). */
-export function inventoryKey(opts: WriteInventoryOptions): string {
-  if (!ACCOUNT.test(opts.account))
-    throw new Error(`account: '${opts.account}' is not a 12-digit AWS account id`);
-  if (!REGION.test(opts.region)) throw new Error(`region: '${opts.region}' is not an AWS region name`);
-  if (!Number.isInteger(opts.snapshotTime) || opts.snapshotTime < 0)
-    throw new Error(`snapshotTime: ${opts.snapshotTime} is not a Unix time in whole seconds`);
-  const ext = opts.format === 'parquet' ? 'parquet' : 'jsonl.gz';
-  return `${INVENTORY_PREFIX}/${opts.account}/${opts.region}/${dtOf(opts.snapshotTime)}/eni-inventory-${opts.account}-${opts.region}-${stampOf(opts.snapshotTime)}.${ext}`;
-}
-
-/** One JSON line per record, keys in column order (stable files for equal input). */
-function toJsonLines(records: readonly EniRecord[]): string {
-  return records
-    .map((r) => JSON.stringify(Object.fromEntries(ENI_INVENTORY_COLUMNS.map((c) => [c.name, r[c.name]]))))
-    .join('\n')
-    .concat(records.length > 0 ? '\n' : '');
-}
+export {
+  dtOf,
+  INVENTORY_PREFIX,
+  type InventoryFormat,
+  inventoryKey,
+  type WriteInventoryOptions,
+} from './inventory-layout';
 
 /** `{name: 'TYPE', ...}` for read_json; only catalogue names and types reach the SQL. */
 function readJsonColumns(): string {
@@ -89,17 +55,7 @@ export async function writeInventory(
   opts: WriteInventoryOptions,
 ): Promise<string> {
   const key = inventoryKey(opts);
-  records.forEach((r, i) => {
-    if (r.account_id !== opts.account || r.region !== opts.region)
-      throw new Error(
-        `records[${i}] (${r.interface_id}) is in ${r.account_id}/${r.region}, not ${opts.account}/${opts.region}`,
-      );
-    if (r.snapshot_time !== opts.snapshotTime)
-      throw new Error(
-        `records[${i}] (${r.interface_id}) has snapshot_time ${r.snapshot_time}, not ${opts.snapshotTime}`,
-      );
-  });
-  const sorted = [...records].sort((a, b) => (a.interface_id < b.interface_id ? -1 : 1));
+  const sorted = snapshotRecords(records, opts);
   const out = path.join(root, ...key.split('/'));
   mkdirSync(path.dirname(out), { recursive: true });
   const partial = `${out}.partial`;

@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type EC2Client, paginateDescribeNetworkInterfaces } from '@aws-sdk/client-ec2';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ENV } from '../constants/env';
 import { type EniRecord, parseDescribeNetworkInterfaces } from '../context/eni-inventory';
-import { inventoryKey, writeInventory } from '../context/inventory-store';
+// inventory-layout, not inventory-store: the store imports DuckDB, whose native binding cannot be bundled.
+import { jsonlSnapshot } from '../context/inventory-layout';
 import type { Env } from './config';
 import type { Log } from './detection-run';
 
@@ -52,7 +50,7 @@ export interface SnapshotResult {
 /**
  * Snapshot DescribeNetworkInterfaces of the deployment account and region into the inventory
  * layout. Pages are validated and mapped by the same parser as the CLI's dumps, and the file
- * is produced by writeInventory (same bytes as local mode). Interfaces owned by another account
+ * has the same bytes as writeInventory's `jsonl.gz` in local mode. Interfaces owned by another account
  * (shared VPC participants) go to that account's own file: a file's partition describes all of
  * its rows. The deployment account's file is written even when empty, so an empty snapshot
  * supersedes the last one. Assume-role into member accounts is not done yet.
@@ -80,27 +78,21 @@ export async function snapshotEniInventory(
     list.push(r);
     byAccount.set(r.account_id, list);
   }
-  const tmp = mkdtempSync(path.join(tmpdir(), 'eni-inventory-'));
   const keys: string[] = [];
-  try {
-    for (const [account, recs] of byAccount) {
-      const opts = { account, region: config.region, snapshotTime, format: 'jsonl.gz' as const };
-      const file = await writeInventory(recs, tmp, opts);
-      const key = `${config.prefix}${inventoryKey(opts)}`;
-      await deps.s3.send(
-        new PutObjectCommand({
-          Bucket: config.bucket,
-          Key: key,
-          Body: readFileSync(file),
-          ContentType: 'application/x-ndjson',
-          ContentEncoding: 'gzip',
-        }),
-      );
-      keys.push(key);
-      deps.log.info('inventory snapshot written', { bucket: config.bucket, key, interfaces: recs.length });
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  for (const [account, recs] of byAccount) {
+    const snap = jsonlSnapshot(recs, { account, region: config.region, snapshotTime });
+    const key = `${config.prefix}${snap.key}`;
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: config.bucket,
+        Key: key,
+        Body: snap.body,
+        // A .gz file (Athena decompresses by extension), not gzip transfer encoding of JSON.
+        ContentType: 'application/gzip',
+      }),
+    );
+    keys.push(key);
+    deps.log.info('inventory snapshot written', { bucket: config.bucket, key, interfaces: recs.length });
   }
   return { keys, interfaces: records.length };
 }
