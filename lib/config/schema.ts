@@ -272,6 +272,14 @@ export const FlowWatchConfigSchema = z
         projectionStart: '2024/01/01/00',
         savedQueryLookbackHours: 24,
       }),
+    /** ENI inventory (issue 7): hourly DescribeNetworkInterfaces snapshots and the eni_inventory table. */
+    inventory: z
+      .object({
+        /** Off by default: it adds a bucket, a Lambda with ec2:DescribeNetworkInterfaces and a Glue table. */
+        enabled: z.boolean().default(false),
+      })
+      .strict()
+      .default({ enabled: false }),
     /** `retain` keeps buckets, the dedupe table and keys when the stack is deleted. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   })

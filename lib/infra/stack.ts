@@ -7,6 +7,7 @@ import { Alerting } from './alerting';
 import { FlowWatchAthena } from './athena';
 import { FlowLogCatalog } from './catalog';
 import { Detections } from './detections';
+import { EniInventory } from './eni-inventory';
 import { FlowLogs } from './flow-logs';
 import { Monitoring } from './monitoring';
 import { investigationQuery, loadSavedQueries } from './saved-queries';
@@ -29,6 +30,7 @@ export class FlowWatchStack extends Stack {
   readonly detections: Detections;
   readonly alerting: Alerting;
   readonly monitoring: Monitoring;
+  readonly inventory?: EniInventory;
 
   constructor(scope: Construct, id: string, props: FlowWatchStackProps) {
     super(scope, id, props);
@@ -129,7 +131,20 @@ export class FlowWatchStack extends Stack {
       removalPolicy,
     });
 
+    if (c.inventory.enabled)
+      this.inventory = new EniInventory(this, 'EniInventory', {
+        catalog: this.catalog,
+        accounts,
+        regions,
+        projectionStart: c.athena.projectionStart,
+        expirationDays: c.retention.flowLogDays,
+        accessLogs,
+        logRetention,
+        removalPolicy,
+      });
+
     const dlqs = new Map([['Detections', this.detections.deadLetterQueue]]);
+    if (this.inventory) dlqs.set('Inventory', this.inventory.deadLetterQueue);
     if (this.alerting.slackDeadLetterQueue) dlqs.set('Slack', this.alerting.slackDeadLetterQueue);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       emails: c.alerts.opsEmails ?? c.alerts.emails,

@@ -89,6 +89,7 @@ export const MAXIMAL: FlowWatchConfigInput = {
     projectionStart: '2023/06/01/00',
     savedQueryLookbackHours: 48,
   },
+  inventory: { enabled: true },
   removalPolicy: 'retain',
 };
 

@@ -128,7 +128,7 @@ describe('buckets', () => {
     const ids = Object.keys(resources(maximal, 'AWS::S3::Bucket'));
     expect(ids.some((id) => id.startsWith('FlowLogStorage'))).toBe(false);
     maximal.resourceCountIs('AWS::EC2::FlowLog', 0);
-    expect(ids).toHaveLength(2); // access logs + query results
+    expect(ids).toHaveLength(3); // access logs + query results + ENI inventory (inventory.enabled)
   });
 
   test('removalPolicy destroy deletes buckets, keys and the dedupe table with the stack', () => {
@@ -201,7 +201,11 @@ describe('flow logs', () => {
 
 describe('Glue table', () => {
   function table(t: Template) {
-    return only(resources(t, 'AWS::Glue::Table')).Properties.TableInput as {
+    // The maximal config also has the eni_inventory table (test/infra/eni-inventory.test.ts).
+    const flowLogs = Object.entries(resources(t, 'AWS::Glue::Table')).filter(
+      ([, r]) => (r.Properties.TableInput as { Name: string }).Name === 'flow_logs',
+    );
+    return only(Object.fromEntries(flowLogs)).Properties.TableInput as {
       Name: string;
       Parameters: Record<string, string>;
       PartitionKeys: { Name: string; Type: string }[];
@@ -592,7 +596,8 @@ describe('alerting', () => {
 describe('monitoring', () => {
   test('alarms on every detection, the notifier, Athena failures and each DLQ, all to the ops topic', () => {
     const alarms = Object.values(resources(maximal, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 1 + 1 + 2);
+    // + Slack notifier + Athena + DLQs (detections, Slack, ENI inventory)
+    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 1 + 1 + 3);
     for (const a of alarms) expect(JSON.stringify(a.AlarmActions)).toMatch(/MonitoringOpsTopic/);
     const athena = alarms.find((a) => a.Namespace === 'AWS/Athena')!;
     expect(athena).toMatchObject({
@@ -607,7 +612,7 @@ describe('monitoring', () => {
       ]),
     );
     const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlq).toHaveLength(2);
+    expect(dlq).toHaveLength(3); // detections, Slack, ENI inventory
     expect(alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda')).toHaveLength(
       maxCfg.enabledDetections.length + 1,
     );

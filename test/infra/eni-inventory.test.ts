@@ -1,0 +1,204 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ENV } from '../../lib/constants/env';
+import { ENI_INVENTORY_COLUMNS } from '../../lib/context/eni-inventory';
+import { inventoryKey } from '../../lib/context/inventory-layout';
+import { PACKAGE_ROOT } from '../../lib/detection/registry';
+import { buildApp } from '../../lib/infra/app';
+import { ENI_INVENTORY_TABLE_NAME } from '../../lib/infra/eni-inventory';
+import { synthTemplates } from '../../lib/infra/synth';
+import { config, MAXIMAL, MINIMAL } from './fixtures';
+
+// GIVEN the maximal config (inventory enabled) and the minimal one (default: disabled),
+// WHEN synthesized without bundling (cdk-nag on: an unacknowledged finding would throw here).
+function synth(input: typeof MAXIMAL): Template {
+  const { stack } = buildApp(config(input), { context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(stack);
+}
+
+const maximal = synth(MAXIMAL);
+const minimal = synth(MINIMAL);
+const bucketIds = Object.keys(maximal.findResources('AWS::S3::Bucket')).filter((id) =>
+  id.startsWith('EniInventoryBucket'),
+);
+const BUCKET = bucketIds[0]!;
+
+test('one inventory bucket', () => {
+  expect(bucketIds).toHaveLength(1);
+});
+
+type Res = { Properties: Record<string, unknown> };
+
+function inventoryFunction(t: Template): [string, Res] {
+  const fns = Object.entries(t.findResources('AWS::Lambda::Function')).filter(
+    ([, f]) =>
+      (f as Res).Properties.Environment !== undefined &&
+      JSON.stringify((f as Res).Properties.Environment).includes(ENV.INVENTORY_BUCKET),
+  );
+  expect(fns).toHaveLength(1);
+  return fns[0] as [string, Res];
+}
+
+function inventoryTable(t: Template): Res {
+  const tables = Object.values(t.findResources('AWS::Glue::Table')).filter(
+    (r) =>
+      (r as { Properties: { TableInput: { Name: string } } }).Properties.TableInput.Name ===
+      ENI_INVENTORY_TABLE_NAME,
+  );
+  expect(tables).toHaveLength(1);
+  return tables[0] as Res;
+}
+
+test('disabled by default: no inventory function, table or ec2 permission', () => {
+  expect(config(MINIMAL).inventory.enabled).toBe(false);
+  const fns = Object.values(minimal.findResources('AWS::Lambda::Function'));
+  expect(fns.some((f) => JSON.stringify(f).includes(ENV.INVENTORY_BUCKET))).toBe(false);
+  const tables = Object.values(minimal.findResources('AWS::Glue::Table'));
+  expect(tables.some((t) => JSON.stringify(t).includes(ENI_INVENTORY_TABLE_NAME))).toBe(false);
+  expect(JSON.stringify(minimal.findResources('AWS::IAM::Policy'))).not.toContain(
+    'ec2:DescribeNetworkInterfaces',
+  );
+});
+
+test('the inventory function runs hourly from an EventBridge rule, failures to a DLQ', () => {
+  const [fnId, fn] = inventoryFunction(maximal);
+  expect(fn.Properties.Handler).toBe('index.handler');
+  expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+  const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  expect(env[ENV.INVENTORY_ACCOUNT]).toBe('111111111111');
+  expect(env[ENV.INVENTORY_BUCKET]).toEqual({ Ref: BUCKET });
+  maximal.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: 'rate(1 hour)',
+    State: 'ENABLED',
+    Targets: Match.arrayWith([
+      Match.objectLike({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 4 },
+      }),
+    ]),
+  });
+});
+
+test('IAM: DescribeNetworkInterfaces on * and PutObject only on the inventory prefix of its bucket', () => {
+  const [, fn] = inventoryFunction(maximal);
+  const roleRef = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(maximal.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify((p as Res).Properties.Roles).includes(roleRef),
+  ) as Res[];
+  expect(policies).toHaveLength(1);
+  const statements = (policies[0]!.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+    .Statement;
+  const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a));
+  expect(byAction('ec2:DescribeNetworkInterfaces')).toEqual([
+    { Action: 'ec2:DescribeNetworkInterfaces', Effect: 'Allow', Resource: '*' },
+  ]);
+  const put = byAction('s3:PutObject');
+  expect(put).toHaveLength(1);
+  expect(put[0]!.Action).toBe('s3:PutObject');
+  expect(put[0]!.Resource).toEqual({
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [BUCKET, 'Arn'] }, '/eni-inventory/*']],
+  });
+  // Nothing else: no reads, no deletes, no other bucket, no other EC2 action.
+  const actions = statements.flatMap((s) => [s.Action].flat() as string[]).sort();
+  expect(actions).toEqual(
+    [
+      'ec2:DescribeNetworkInterfaces',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:PutObject',
+      'sqs:SendMessage',
+    ].sort(),
+  );
+});
+
+test('eni_inventory table: catalogue columns, JSON SerDe, projection matching the documented layout', () => {
+  const t = inventoryTable(maximal);
+  const input = t.Properties.TableInput as {
+    Parameters: Record<string, unknown>;
+    PartitionKeys: { Name: string }[];
+    StorageDescriptor: {
+      Columns: { Name: string; Type: string }[];
+      Location: unknown;
+      SerdeInfo: { SerializationLibrary: string };
+    };
+  };
+  expect(t.Properties.DatabaseName).toBe('flowwatch_org');
+  expect(input.StorageDescriptor.Columns).toEqual(
+    ENI_INVENTORY_COLUMNS.map((c) => ({ Name: c.name, Type: c.glue })),
+  );
+  expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+  expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['aws_account_id', 'aws_region', 'dt']);
+  const p = input.Parameters;
+  expect(p).toMatchObject({
+    'projection.enabled': 'true',
+    'projection.aws_account_id.type': 'enum',
+    'projection.aws_account_id.values': '111111111111,222222222222,333333333333',
+    'projection.aws_region.type': 'enum',
+    'projection.aws_region.values': 'eu-west-1,eu-central-1,us-east-1',
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy/MM/dd/HH',
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'HOURS',
+    'projection.dt.range': '2023/06/01/00,NOW',
+  });
+  // The template, with the projected values filled in, is the directory of a key the Lambda writes.
+  const template = p['storage.location.template'] as { 'Fn::Join': [string, unknown[]] };
+  const parts = template['Fn::Join'][1];
+  expect(parts[0]).toBe('s3://');
+  expect(parts[1]).toEqual({ Ref: BUCKET });
+  const suffix = parts.slice(2).join('');
+  const key = inventoryKey({
+    account: '222222222222',
+    region: 'eu-central-1',
+    snapshotTime: Date.UTC(2026, 0, 15, 10, 2, 5) / 1000,
+    format: 'jsonl.gz',
+  });
+  const values: Record<string, string> = {
+    aws_account_id: '222222222222',
+    aws_region: 'eu-central-1',
+    dt: '2026/01/15/10',
+  };
+  const dir = suffix.replace(/\$\{(\w+)\}/g, (_m: string, n: string) => values[n] ?? `<unknown ${n}>`);
+  expect(`${key.slice(0, key.lastIndexOf('/') + 1)}`).toBe(dir.replace(/^\//, ''));
+});
+
+test('the inventory handler bundles (no DuckDB native binding) and loads in a fresh Node process', () => {
+  // GIVEN the minimal config with one detection (the Detections DLQ needs a user) and the
+  // inventory on, WHEN synthesized with esbuild
+  const base = config(MINIMAL);
+  const keep = base.allDetections[0]!.meta.id;
+  const detections = Object.fromEntries(
+    base.allDetections.filter((d) => d.meta.id !== keep).map((d) => [d.meta.id, { enabled: false }]),
+  );
+  const outdir = mkdtempSync(join(tmpdir(), 'flowwatch-inventory-bundle-'));
+  try {
+    const c = config({ ...MINIMAL, detections, inventory: { enabled: true } });
+    const template = Object.values(synthTemplates(c, { bundle: true, outdir }))[0]!;
+    const fns = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes(ENV.INVENTORY_BUCKET),
+    );
+    expect(fns).toHaveLength(1);
+    const key = (fns[0]!.Properties!.Code as { S3Key: string }).S3Key;
+    const index = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.js');
+    // THEN the bundle is small (SDK from the runtime, DuckDB not pulled in) and exports `handler`
+    expect(statSync(index).size).toBeLessThan(1024 * 1024);
+    expect(readFileSync(index, 'utf8')).not.toContain('duckdb.node');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const m = require(${JSON.stringify(index)}); if (typeof m.handler !== 'function') process.exit(3);`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NODE_PATH: join(PACKAGE_ROOT, 'node_modules') } },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
