@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   CreateNetworkInterfaceCommand,
@@ -11,6 +14,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ENV } from '../../lib/constants/env';
 import type { EniRecord } from '../../lib/context/eni-inventory';
+import { writeInventory } from '../../lib/context/inventory-store';
 import {
   loadEniInventoryConfig,
   snapshotEniInventory,
@@ -128,6 +132,22 @@ test('writes one jsonl.gz snapshot under the inventory layout with owner types a
     subnet_id: subnetId,
   });
   expect(log.lines.some((l) => l.includes(key))).toBe(true);
+
+  // The deployed object has the bytes local mode writes for the same records (one format, two writers).
+  const local = mkdtempSync(join(tmpdir(), 'eni-local-'));
+  try {
+    const file = await writeInventory(records, local, {
+      account: MOTO_ACCOUNT,
+      region: 'us-east-1',
+      snapshotTime: SNAPSHOT,
+      format: 'jsonl.gz',
+    });
+    expect(file.endsWith(key.replace(/^context\//, ''))).toBe(true);
+    const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(Buffer.from(await obj.Body!.transformToByteArray()).equals(readFileSync(file))).toBe(true);
+  } finally {
+    rmSync(local, { recursive: true, force: true });
+  }
 });
 
 test('an account and region without interfaces still gets an (empty) snapshot file', async () => {
