@@ -174,6 +174,11 @@ export function parseConfig(
   const cfg = parsed.data;
   const problems: string[] = [];
   const enabledDetections = resolveDetections(cfg, detections, problems);
+  // A pipeline without detections would deploy buckets, a table and alarms that never alert.
+  if (enabledDetections.length === 0 && detections.length > 0)
+    problems.push(
+      `detections: every detection is disabled; enable at least one (e.g. remove "enabled": false from detections.${detections[0]!.meta.id})`,
+    );
   const fileFields = resolveFields(cfg, problems);
   if (
     cfg.source.mode === 'create' &&

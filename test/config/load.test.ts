@@ -163,6 +163,20 @@ describe('bad values name the key and the fix', () => {
     ]);
   });
 
+  test('every detection disabled is refused, naming the key', () => {
+    // GIVEN a config that disables all shipped detections
+    const off = Object.fromEntries(detections.map((d) => [d.meta.id, { enabled: false }]));
+    // WHEN validated THEN one problem says so (a deployment without detections never alerts)
+    expect(problems(withOverrides({ detections: off }))).toEqual([
+      `detections: every detection is disabled; enable at least one (e.g. remove "enabled": false from detections.${detections[0]!.meta.id})`,
+    ]);
+    // AND one enabled detection is enough
+    const oneOn = { ...off, [detections[0]!.meta.id]: { enabled: true } };
+    expect(parseConfig(withOverrides({ detections: oneOn }), 't', detections).enabledDetections).toHaveLength(
+      1,
+    );
+  });
+
   test('unknown threshold name, non-number and negative thresholds', () => {
     const id = withThreshold.meta.id;
     expect(problems(withOverrides({ detections: { [id]: { thresholds: { nope: 1 } } } })).join()).toContain(
