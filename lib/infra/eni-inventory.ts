@@ -15,6 +15,7 @@ import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
 import { acknowledgeWildcardResource } from './nag';
 import { secureBucket } from './storage';
+import { partitionProjectionParameters } from './table-definition';
 
 export const ENI_INVENTORY_TABLE_NAME = 'eni_inventory';
 
@@ -41,19 +42,14 @@ export function eniInventoryTableParameters(o: {
   projectionStart: string;
 }): Record<string, string> {
   return {
-    EXTERNAL: 'TRUE',
     classification: 'json',
-    'projection.enabled': 'true',
-    'projection.aws_account_id.type': 'enum',
-    'projection.aws_account_id.values': o.accounts.join(','),
-    'projection.aws_region.type': 'enum',
-    'projection.aws_region.values': o.regions.join(','),
-    'projection.dt.type': 'date',
-    'projection.dt.format': 'yyyy/MM/dd/HH',
-    'projection.dt.range': `${o.projectionStart},NOW`,
-    'projection.dt.interval': '1',
-    'projection.dt.interval.unit': 'HOURS',
-    'storage.location.template': `s3://${o.bucketName}/${INVENTORY_PREFIX}/\${aws_account_id}/\${aws_region}/\${dt}/`,
+    ...partitionProjectionParameters({
+      accounts: o.accounts,
+      regions: o.regions,
+      granularity: 'hour',
+      projectionStart: o.projectionStart,
+      locationTemplate: `s3://${o.bucketName}/${INVENTORY_PREFIX}/\${aws_account_id}/\${aws_region}/\${dt}/`,
+    }),
   };
 }
 

@@ -69,12 +69,21 @@ export function locationTemplate(baseLocation: string): string {
   return `${baseLocation}/AWSLogs/\${aws_account_id}/vpcflowlogs/\${aws_region}/\${dt}`;
 }
 
-export function flowLogsTable(o: FlowLogsTableOptions): FlowLogsTableDefinition {
-  if (o.accounts.length === 0) throw new Error('flowLogsTable: accounts is empty');
-  if (o.regions.length === 0) throw new Error('flowLogsTable: regions is empty');
+/**
+ * Athena partition projection shared by every FlowWatch table (flow_logs, eni_inventory):
+ * enum account and region, a `dt` date over the whole date path, hourly or daily.
+ */
+export function partitionProjectionParameters(o: {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+  readonly granularity: 'hour' | 'day';
+  /** `yyyy/MM/dd/HH`; cut to the day for daily tables. */
+  readonly projectionStart: string;
+  readonly locationTemplate: string;
+}): Record<string, string> {
   const hourly = o.granularity === 'hour';
   const start = hourly ? o.projectionStart : o.projectionStart.slice(0, 10);
-  const parameters: Record<string, string> = {
+  return {
     EXTERNAL: 'TRUE',
     'projection.enabled': 'true',
     'projection.aws_account_id.type': 'enum',
@@ -86,8 +95,20 @@ export function flowLogsTable(o: FlowLogsTableOptions): FlowLogsTableDefinition 
     'projection.dt.range': `${start},NOW`,
     'projection.dt.interval': '1',
     'projection.dt.interval.unit': hourly ? 'HOURS' : 'DAYS',
-    'storage.location.template': locationTemplate(o.baseLocation),
+    'storage.location.template': o.locationTemplate,
   };
+}
+
+export function flowLogsTable(o: FlowLogsTableOptions): FlowLogsTableDefinition {
+  if (o.accounts.length === 0) throw new Error('flowLogsTable: accounts is empty');
+  if (o.regions.length === 0) throw new Error('flowLogsTable: regions is empty');
+  const parameters = partitionProjectionParameters({
+    accounts: o.accounts,
+    regions: o.regions,
+    granularity: o.granularity,
+    projectionStart: o.projectionStart,
+    locationTemplate: locationTemplate(o.baseLocation),
+  });
   // Parquet columns resolve by name, so catalogue order is used whatever the LogFormat order.
   const columns = tableColumns(o.format === 'text' ? o.fileFields : undefined);
   const location = `${o.baseLocation}/AWSLogs/`;
