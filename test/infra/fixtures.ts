@@ -96,3 +96,20 @@ export const MAXIMAL: FlowWatchConfigInput = {
 export function config(input: FlowWatchConfigInput, origin = 'test'): FlowWatchConfig {
   return parseConfig(input, origin);
 }
+
+/** The responder saved queries issue 3 names (without the `flowwatch-` prefix). */
+export const ISSUE_RESPONDER_QUERIES = [
+  'rejected-traffic',
+  'rejected-tcp',
+  'accepted-traffic',
+  'ssh-rdp-traffic',
+  'admin-port-traffic',
+  'top-talkers-by-ip',
+  'top-talkers-by-instance',
+  'top-talkers-by-subnet',
+  'top-talkers-packet-level',
+  'bytes-by-pair',
+  'traffic-from-source',
+  'traffic-to-destination',
+  'ipv4-vs-ipv6-bytes',
+] as const;

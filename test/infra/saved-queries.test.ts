@@ -13,6 +13,7 @@ import {
   type SavedQuery,
 } from '../../lib/infra/saved-queries';
 import { createFlowTable, type FlowRow } from '../helpers/flow-table';
+import { ISSUE_RESPONDER_QUERIES } from './fixtures';
 
 const internal = DEFAULT_INTERNAL_CIDRS.map(parseCidr);
 const queries = loadSavedQueries();
@@ -82,23 +83,7 @@ async function run(q: SavedQuery, extra: Record<string, SqlParam> = {}): Promise
 describe('the shipped saved queries', () => {
   test("the issue's list is there, each with a description", () => {
     const names = queries.map((q) => q.name.replace('flowwatch-', ''));
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'rejected-traffic',
-        'rejected-tcp',
-        'accepted-traffic',
-        'ssh-rdp-traffic',
-        'admin-port-traffic',
-        'top-talkers-by-ip',
-        'top-talkers-by-instance',
-        'top-talkers-by-subnet',
-        'top-talkers-packet-level',
-        'bytes-by-pair',
-        'traffic-from-source',
-        'traffic-to-destination',
-        'ipv4-vs-ipv6-bytes',
-      ]),
-    );
+    expect(names).toEqual(expect.arrayContaining([...ISSUE_RESPONDER_QUERIES]));
   });
 
   test('every saved and investigation query runs on DuckDB and ignores the row outside its window', async () => {

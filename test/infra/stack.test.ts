@@ -8,7 +8,7 @@ import { buildApp } from '../../lib/infra/app';
 import { BUNDLED_SQL_DIR } from '../../lib/infra/function';
 import { loadRunnerConfig } from '../../lib/runtime/config';
 import { DEDUPE_TABLE_SCHEMA } from '../../lib/runtime/dedupe';
-import { config, MAXIMAL, MINIMAL, TEXT_FIELDS } from './fixtures';
+import { config, ISSUE_RESPONDER_QUERIES, MAXIMAL, MINIMAL, TEXT_FIELDS } from './fixtures';
 
 // GIVEN a config, WHEN the app is synthesized (no esbuild: bundling-stacks is empty; cdk-nag on,
 // so an unacknowledged finding would throw here too), THEN the template has the resources below.
@@ -292,22 +292,7 @@ describe('Athena', () => {
   test('named queries: the responder set plus one investigation query per enabled detection, all pruning on dt', () => {
     const queries = Object.values(resources(minimal, 'AWS::Athena::NamedQuery')).map((q) => q.Properties);
     const names = queries.map((q) => q.Name as string);
-    for (const n of [
-      'rejected-traffic',
-      'rejected-tcp',
-      'accepted-traffic',
-      'ssh-rdp-traffic',
-      'admin-port-traffic',
-      'top-talkers-by-ip',
-      'top-talkers-by-instance',
-      'top-talkers-by-subnet',
-      'top-talkers-packet-level',
-      'bytes-by-pair',
-      'traffic-from-source',
-      'traffic-to-destination',
-      'ipv4-vs-ipv6-bytes',
-    ])
-      expect(names).toContain(`flowwatch-${n}`);
+    for (const n of ISSUE_RESPONDER_QUERIES) expect(names).toContain(`flowwatch-${n}`);
     for (const d of minCfg.enabledDetections) expect(names).toContain(investigationQueryName(d.id));
     for (const q of queries) {
       const sql = q.QueryString as string;
