@@ -154,10 +154,25 @@ export function snapshotOfFile(file: string): FileSnapshot | undefined {
   return { account: account!, region: region!, time };
 }
 
-/** CREATE TABLE for eni_inventory (DuckDB types from the catalogue). */
-export function createInventoryTableSql(table = ENI_INVENTORY_TABLE): string {
-  return `CREATE TABLE IF NOT EXISTS "${table}" (${ENI_INVENTORY_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`;
+/**
+ * The Athena table's partition columns, which the local table carries too (derived from each
+ * row's account_id, region and snapshot_time) so detection SQL that prunes on `dt` runs
+ * unchanged on DuckDB.
+ */
+export const INVENTORY_PARTITION_COLUMNS = ['aws_account_id', 'aws_region', 'dt'] as const;
+
+/** CREATE TABLE for eni_inventory (DuckDB types from the catalogue, then the partition columns). */
+export function createInventoryTableSql(
+  table = ENI_INVENTORY_TABLE,
+  opts: { partitions?: boolean } = {},
+): string {
+  const cols = ENI_INVENTORY_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`);
+  if (opts.partitions ?? true) cols.push(...INVENTORY_PARTITION_COLUMNS.map((c) => `"${c}" VARCHAR`));
+  return `CREATE TABLE IF NOT EXISTS "${table}" (${cols.join(', ')})`;
 }
+
+/** `dt` of a snapshot as the file layout writes it (yyyy/MM/dd/HH, UTC), as a DuckDB expression. */
+const DT_OF_SNAPSHOT_SQL = "strftime(make_timestamp(s.snapshot_time * 1000000), '%Y/%m/%d/%H')";
 
 /**
  * One row per address of an interface, for joins by address (v2 flow logs have no instance-id).
@@ -197,7 +212,9 @@ export async function loadInventory(
   const parquet = files.filter((f) => PARQUET_FILE.test(f));
   const stage = '__eni_inventory_stage';
   await conn.run(`DROP TABLE IF EXISTS "${stage}"`);
-  await conn.run(createInventoryTableSql(stage).replace('CREATE TABLE', 'CREATE TEMP TABLE'));
+  await conn.run(
+    createInventoryTableSql(stage, { partitions: false }).replace('CREATE TABLE', 'CREATE TEMP TABLE'),
+  );
   try {
     if (json.length > 0)
       await conn.run(
@@ -240,7 +257,8 @@ export async function loadInventory(
   await conn.run('DROP TABLE IF EXISTS "__eni_inventory_kept"');
   await conn.run(`CREATE TEMP TABLE "__eni_inventory_kept" AS ${kept}`, params, types);
   await conn.run(
-    `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${ENI_INVENTORY_COLUMNS.map((c) => `s."${c.name}"`).join(', ')}
+    `INSERT INTO "${ENI_INVENTORY_TABLE}" SELECT ${ENI_INVENTORY_COLUMNS.map((c) => `s."${c.name}"`).join(', ')},
+       s.account_id, s.region, ${DT_OF_SNAPSHOT_SQL}
      FROM "${stage}" s JOIN "__eni_inventory_kept" k
        ON s.account_id = k.account_id AND s.region = k.region AND s.snapshot_time = k.snapshot_time`,
   );

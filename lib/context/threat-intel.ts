@@ -415,6 +415,12 @@ export function readThreatIntelFile(
   } catch (e) {
     throw new ThreatIntelFileError(file, undefined, `cannot read: ${(e as Error).message}`);
   }
+  return parseThreatIntel(decodeThreatIntelBytes(buf, file), { ...opts, file });
+}
+
+/** A list's bytes as text: gunzipped when they start with gzip's magic bytes (whatever the name says). */
+export function decodeThreatIntelBytes(bytes: Uint8Array, file: string): string {
+  let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf);
@@ -422,7 +428,7 @@ export function readThreatIntelFile(
       throw new ThreatIntelFileError(file, undefined, `corrupt gzip: ${(e as Error).message}`);
     }
   }
-  return parseThreatIntel(buf.toString('utf8'), { ...opts, file });
+  return buf.toString('utf8');
 }
 
 // --- DuckDB ----------------------------------------------------------------------------------
@@ -464,10 +470,7 @@ export async function loadThreatIntel(
   records: readonly ThreatIntelRecord[],
   table = THREAT_INTEL_TABLE,
 ): Promise<number> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`invalid table name '${table}'`);
-  await conn.run(
-    `CREATE TABLE IF NOT EXISTS "${table}" (${THREAT_INTEL_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`,
-  );
+  await conn.run(createThreatIntelTableSql(table));
   const a = await conn.createAppender(table);
   try {
     for (const r of records) {
@@ -480,6 +483,12 @@ export async function loadThreatIntel(
   }
   const n = await conn.runAndReadAll(`SELECT count(*) FROM "${table}"`);
   return Number(n.getRows()[0]![0]);
+}
+
+/** CREATE TABLE IF NOT EXISTS for threat_intel (DuckDB types from THREAT_INTEL_COLUMNS). */
+export function createThreatIntelTableSql(table = THREAT_INTEL_TABLE): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`invalid table name '${table}'`);
+  return `CREATE TABLE IF NOT EXISTS "${table}" (${THREAT_INTEL_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`;
 }
 
 /**

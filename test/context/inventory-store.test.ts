@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ensureContextTables } from '../../lib/context/context-tables';
 import { type EniRecord, parseDescribeNetworkInterfaces } from '../../lib/context/eni-inventory';
 import {
   inventoryKey,
@@ -243,5 +244,42 @@ describe('inventory files', () => {
     await expect(loadInventory(conn, [path.join(dir, 'missing')])).rejects.toThrow(
       /inventory path does not exist/,
     );
+  });
+});
+
+describe('partition columns and empty context tables', () => {
+  it('gives each loaded row the partition columns of its file (account, region, dt hour)', async () => {
+    // GIVEN a snapshot taken at 10:02:05 UTC
+    await writeInventory(records(T2), dir, {
+      account: ACCOUNT,
+      region: REGION,
+      snapshotTime: T2,
+      format: 'jsonl.gz',
+    });
+    // WHEN it is loaded
+    await loadInventory(conn, [dir]);
+    // THEN every row carries the Athena table's partition values, so `dt` pruning runs unchanged
+    expect(await rows('SELECT DISTINCT aws_account_id, aws_region, dt FROM eni_inventory')).toEqual([
+      [ACCOUNT, REGION, '2026/01/15/10'],
+    ]);
+  });
+
+  it('creates empty context tables that detections can join, and keeps loaded ones', async () => {
+    // GIVEN a session where no inventory or list was given
+    await ensureContextTables(conn);
+    // THEN the tables and the view exist and are empty
+    expect(await rows('SELECT count(*) FROM eni_inventory')).toEqual([[0n]]);
+    expect(await rows('SELECT count(*) FROM threat_intel')).toEqual([[0n]]);
+    expect(await rows('SELECT count(*) FROM eni_ips')).toEqual([[0n]]);
+    // AND when an inventory was loaded first, ensuring again keeps its rows
+    await writeInventory(records(T1), dir, {
+      account: ACCOUNT,
+      region: REGION,
+      snapshotTime: T1,
+      format: 'jsonl.gz',
+    });
+    await loadInventory(conn, [dir]);
+    await ensureContextTables(conn);
+    expect((await rows('SELECT count(*) FROM eni_inventory'))[0]![0]).toBe(BigInt(DUMP_INTERFACES.length));
   });
 });
