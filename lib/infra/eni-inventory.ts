@@ -14,22 +14,25 @@ import { deadLetterQueue } from './alerting';
 import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
 import { acknowledgeWildcardResource } from './nag';
-import { secureBucket } from './storage';
 import { partitionProjectionParameters } from './table-definition';
 
 export const ENI_INVENTORY_TABLE_NAME = 'eni_inventory';
 
-export interface EniInventoryProps {
+export interface EniInventoryTableProps {
   /** Glue database (the flow_logs one) the `eni_inventory` table goes into. */
   readonly catalog: FlowLogCatalog;
+  /** The context bucket; the table reads `s3://<bucket>/eni-inventory/`. */
+  readonly bucket: s3.IBucket;
   /** Accounts and regions of the partition projection enums (the covered ones, as for flow_logs). */
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
   /** First hour the dt projection enumerates (yyyy/MM/dd/HH). */
   readonly projectionStart: string;
-  /** Days snapshots are kept (0 = forever). */
-  readonly expirationDays: number;
-  readonly accessLogs: s3.IBucket;
+}
+
+export interface EniInventoryProps {
+  /** The context bucket the snapshots are written to (under `eni-inventory/`). */
+  readonly bucket: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -54,34 +57,58 @@ export function eniInventoryTableParameters(o: {
 }
 
 /**
- * The ENI inventory: a bucket for the snapshots, the Lambda that writes one per hour
- * (DescribeNetworkInterfaces of the deployment account and region) and the `eni_inventory` Glue
- * table over them. Assume-role into member accounts is not built yet: other accounts' partitions
- * stay empty until it is.
+ * The `eni_inventory` Glue table over the context bucket's `eni-inventory/` prefix. Always
+ * created: detections LEFT JOIN it (an empty table gives no rows), and snapshots may come from
+ * the Lambda below or be uploaded by hand (`flowwatch inventory --out`).
+ */
+export class EniInventoryTable extends Construct {
+  readonly table: glue.CfnTable;
+
+  constructor(scope: Construct, id: string, props: EniInventoryTableProps) {
+    super(scope, id);
+    this.table = new glue.CfnTable(this, 'Table', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: props.catalog.databaseName,
+      tableInput: {
+        name: ENI_INVENTORY_TABLE_NAME,
+        description: 'ENI inventory snapshots (JSON lines, gzip), partitions projected from the S3 key',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: eniInventoryTableParameters({
+          bucketName: props.bucket.bucketName,
+          accounts: props.accounts,
+          regions: props.regions,
+          projectionStart: props.projectionStart,
+        }),
+        partitionKeys: [
+          { name: 'aws_account_id', type: 'string', comment: 'Account of the snapshot (from the S3 key)' },
+          { name: 'aws_region', type: 'string', comment: 'Region of the snapshot (from the S3 key)' },
+          { name: 'dt', type: 'string', comment: 'Snapshot hour yyyy/MM/dd/HH (from the S3 key)' },
+        ],
+        storageDescriptor: {
+          columns: ENI_INVENTORY_COLUMNS.map((c) => ({ name: c.name, type: c.glue })),
+          location: `s3://${props.bucket.bucketName}/${INVENTORY_PREFIX}/`,
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: {} },
+          compressed: true,
+        },
+      },
+    });
+    this.table.addResourceDependency(props.catalog.database);
+  }
+}
+
+/**
+ * The snapshot Lambda (`inventory.enabled`): hourly DescribeNetworkInterfaces of the deployment
+ * account and region into the context bucket, failures to a DLQ.
  */
 export class EniInventory extends Construct {
-  readonly bucket: s3.Bucket;
   readonly function: FlowWatchFunction;
   readonly rule: events.Rule;
-  readonly table: glue.CfnTable;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EniInventoryProps) {
     super(scope, id);
-    this.bucket = secureBucket(this, 'Bucket', {
-      accessLogs: { bucket: props.accessLogs, prefix: 'context-bucket' },
-      lifecycleRules:
-        props.expirationDays > 0
-          ? [
-              {
-                id: 'expire-inventory',
-                prefix: `${INVENTORY_PREFIX}/`,
-                expiration: Duration.days(props.expirationDays),
-              },
-            ]
-          : [],
-      removalPolicy: props.removalPolicy,
-    });
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
 
     this.function = new FlowWatchFunction(this, 'Function', {
@@ -96,8 +123,8 @@ export class EniInventory extends Construct {
       reservedConcurrentExecutions: 1,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        [ENV.INVENTORY_BUCKET]: this.bucket.bucketName,
-        [ENV.INVENTORY_ACCOUNT]: this.bucket.stack.account,
+        [ENV.INVENTORY_BUCKET]: props.bucket.bucketName,
+        [ENV.INVENTORY_ACCOUNT]: props.bucket.stack.account,
       },
     });
     const role = this.function.role!;
@@ -109,7 +136,7 @@ export class EniInventory extends Construct {
       '*',
       'ec2:DescribeNetworkInterfaces supports no resource-level permissions: EC2 requires Resource "*" for Describe actions (read-only).',
     );
-    const objects = `${this.bucket.bucketArn}/${INVENTORY_PREFIX}/*`;
+    const objects = `${props.bucket.bucketArn}/${INVENTORY_PREFIX}/*`;
     this.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }),
     );
@@ -130,35 +157,5 @@ export class EniInventory extends Construct {
         retryAttempts: 4,
       }),
     );
-
-    this.table = new glue.CfnTable(this, 'Table', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseName: props.catalog.databaseName,
-      tableInput: {
-        name: ENI_INVENTORY_TABLE_NAME,
-        description: 'ENI inventory snapshots (JSON lines, gzip), partitions projected from the S3 key',
-        tableType: 'EXTERNAL_TABLE',
-        parameters: eniInventoryTableParameters({
-          bucketName: this.bucket.bucketName,
-          accounts: props.accounts,
-          regions: props.regions,
-          projectionStart: props.projectionStart,
-        }),
-        partitionKeys: [
-          { name: 'aws_account_id', type: 'string', comment: 'Account of the snapshot (from the S3 key)' },
-          { name: 'aws_region', type: 'string', comment: 'Region of the snapshot (from the S3 key)' },
-          { name: 'dt', type: 'string', comment: 'Snapshot hour yyyy/MM/dd/HH (from the S3 key)' },
-        ],
-        storageDescriptor: {
-          columns: ENI_INVENTORY_COLUMNS.map((c) => ({ name: c.name, type: c.glue })),
-          location: `s3://${this.bucket.bucketName}/${INVENTORY_PREFIX}/`,
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: {} },
-          compressed: true,
-        },
-      },
-    });
-    this.table.addResourceDependency(props.catalog.database);
   }
 }

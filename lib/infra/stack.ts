@@ -1,13 +1,15 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { FlowWatchConfig } from '../config/load';
 import { Alerting } from './alerting';
 import { FlowWatchAthena } from './athena';
 import { FlowLogCatalog } from './catalog';
+import { ContextBucket } from './context-bucket';
 import { Detections } from './detections';
-import { EniInventory } from './eni-inventory';
+import { EniInventory, EniInventoryTable } from './eni-inventory';
 import { FlowLogs } from './flow-logs';
 import { Monitoring } from './monitoring';
 import { investigationQuery, loadSavedQueries } from './saved-queries';
@@ -30,6 +32,11 @@ export class FlowWatchStack extends Stack {
   readonly detections: Detections;
   readonly alerting: Alerting;
   readonly monitoring: Monitoring;
+  /** Context tables' files: `eni-inventory/`, `threat-intel/` (always created). */
+  readonly contextBucket: s3.Bucket;
+  /** The `eni_inventory` Glue table (always created, empty until snapshots arrive). */
+  readonly inventoryTable: EniInventoryTable;
+  /** The snapshot Lambda, only with `inventory.enabled`. */
   readonly inventory?: EniInventory;
 
   constructor(scope: Construct, id: string, props: FlowWatchStackProps) {
@@ -131,14 +138,21 @@ export class FlowWatchStack extends Stack {
       removalPolicy,
     });
 
+    this.contextBucket = new ContextBucket(this, 'ContextBucket', {
+      inventoryExpirationDays: c.retention.flowLogDays,
+      accessLogs,
+      removalPolicy,
+    }).bucket;
+    this.inventoryTable = new EniInventoryTable(this, 'EniInventoryTable', {
+      catalog: this.catalog,
+      bucket: this.contextBucket,
+      accounts,
+      regions,
+      projectionStart: c.athena.projectionStart,
+    });
     if (c.inventory.enabled)
       this.inventory = new EniInventory(this, 'EniInventory', {
-        catalog: this.catalog,
-        accounts,
-        regions,
-        projectionStart: c.athena.projectionStart,
-        expirationDays: c.retention.flowLogDays,
-        accessLogs,
+        bucket: this.contextBucket,
         logRetention,
         removalPolicy,
       });
@@ -165,6 +179,10 @@ export class FlowWatchStack extends Stack {
         value: `${this.storage.bucket.bucketArn}/${c.source.mode === 'create' ? c.source.prefix : ''}`,
         description: 'LogDestination for flow logs created in other accounts (listed in accounts)',
       });
+    new CfnOutput(this, 'ContextBucketName', {
+      value: this.contextBucket.bucketName,
+      description: 'Bucket of the context tables (eni-inventory/, threat-intel/)',
+    });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerting.topic.topicArn });
     new CfnOutput(this, 'OpsTopicArn', { value: this.monitoring.opsTopic.topicArn });
     new CfnOutput(this, 'WorkGroupName', { value: c.athena.workgroupName });

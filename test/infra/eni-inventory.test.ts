@@ -21,13 +21,31 @@ function synth(input: typeof MAXIMAL): Template {
 
 const maximal = synth(MAXIMAL);
 const minimal = synth(MINIMAL);
-const bucketIds = Object.keys(maximal.findResources('AWS::S3::Bucket')).filter((id) =>
-  id.startsWith('EniInventoryBucket'),
-);
-const BUCKET = bucketIds[0]!;
+const contextBuckets = (t: Template) =>
+  Object.keys(t.findResources('AWS::S3::Bucket')).filter((id) => id.startsWith('ContextBucket'));
+const BUCKET = contextBuckets(maximal)[0]!;
 
-test('one inventory bucket', () => {
-  expect(bucketIds).toHaveLength(1);
+test('one context bucket, whether the inventory Lambda is enabled or not', () => {
+  expect(contextBuckets(maximal)).toHaveLength(1);
+  expect(contextBuckets(minimal)).toHaveLength(1);
+  // Snapshots under eni-inventory/ expire with the flow logs (maximal: 400 days, minimal: the default).
+  for (const [t, days] of [
+    [maximal, 400],
+    [minimal, config(MINIMAL).retention.flowLogDays],
+  ] as const) {
+    const bucket = t.findResources('AWS::S3::Bucket')[contextBuckets(t)[0]!] as Res;
+    expect(bucket.Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        { Id: 'expire-inventory', Prefix: 'eni-inventory/', ExpirationInDays: days, Status: 'Enabled' },
+      ],
+    });
+    expect(bucket.Properties.LoggingConfiguration).toMatchObject({ LogFilePrefix: 'context-bucket/' });
+  }
+  // Exposed to other constructs (threat intel stores its lists in the same bucket).
+  const { stack } = buildApp(config(MINIMAL), { context: { 'aws:cdk:bundling-stacks': [] } });
+  expect(stack.contextBucket.node.path).toBe(`${stack.stackName}/ContextBucket/Bucket`);
+  expect(stack.inventory).toBeUndefined();
+  expect(stack.inventoryTable.table.node.path).toContain('EniInventoryTable');
 });
 
 type Res = { Properties: Record<string, unknown> };
@@ -52,15 +70,21 @@ function inventoryTable(t: Template): Res {
   return tables[0] as Res;
 }
 
-test('disabled by default: no inventory function, table or ec2 permission', () => {
+test('disabled by default: no inventory function, schedule or ec2 permission, but the table is there', () => {
   expect(config(MINIMAL).inventory.enabled).toBe(false);
   const fns = Object.values(minimal.findResources('AWS::Lambda::Function'));
   expect(fns.some((f) => JSON.stringify(f).includes(ENV.INVENTORY_BUCKET))).toBe(false);
-  const tables = Object.values(minimal.findResources('AWS::Glue::Table'));
-  expect(tables.some((t) => JSON.stringify(t).includes(ENI_INVENTORY_TABLE_NAME))).toBe(false);
   expect(JSON.stringify(minimal.findResources('AWS::IAM::Policy'))).not.toContain(
     'ec2:DescribeNetworkInterfaces',
   );
+  expect(JSON.stringify(minimal.findResources('AWS::Events::Rule'))).not.toContain('ENI inventory');
+  // The table reads the context bucket even with no Lambda writing to it (uploads by hand, empty joins).
+  const location = (
+    inventoryTable(minimal).Properties.TableInput as { StorageDescriptor: { Location: unknown } }
+  ).StorageDescriptor.Location;
+  expect(location).toEqual({
+    'Fn::Join': ['', ['s3://', { Ref: contextBuckets(minimal)[0]! }, '/eni-inventory/']],
+  });
 });
 
 test('the inventory function runs hourly from an EventBridge rule, failures to a DLQ', () => {

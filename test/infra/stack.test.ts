@@ -128,7 +128,7 @@ describe('buckets', () => {
     const ids = Object.keys(resources(maximal, 'AWS::S3::Bucket'));
     expect(ids.some((id) => id.startsWith('FlowLogStorage'))).toBe(false);
     maximal.resourceCountIs('AWS::EC2::FlowLog', 0);
-    expect(ids).toHaveLength(3); // access logs + query results + ENI inventory (inventory.enabled)
+    expect(ids).toHaveLength(3); // access logs + query results + context bucket (always)
   });
 
   test('removalPolicy destroy deletes buckets, keys and the dedupe table with the stack', () => {
@@ -176,7 +176,11 @@ describe('flow logs', () => {
       HiveCompatiblePartitions: false,
       PerHourPartition: true,
     });
-    const table = only(resources(t, 'AWS::Glue::Table')).Properties.TableInput as {
+    // eni_inventory is always there too (test/infra/eni-inventory.test.ts).
+    const flowLogs = Object.entries(resources(t, 'AWS::Glue::Table')).filter(
+      ([, r]) => (r.Properties.TableInput as { Name: string }).Name === 'flow_logs',
+    );
+    const table = only(Object.fromEntries(flowLogs)).Properties.TableInput as {
       Parameters: Record<string, string>;
       StorageDescriptor: { Columns: { Name: string }[] };
     };
@@ -201,7 +205,7 @@ describe('flow logs', () => {
 
 describe('Glue table', () => {
   function table(t: Template) {
-    // The maximal config also has the eni_inventory table (test/infra/eni-inventory.test.ts).
+    // eni_inventory is always there too (test/infra/eni-inventory.test.ts).
     const flowLogs = Object.entries(resources(t, 'AWS::Glue::Table')).filter(
       ([, r]) => (r.Properties.TableInput as { Name: string }).Name === 'flow_logs',
     );
