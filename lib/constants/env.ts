@@ -28,4 +28,6 @@ export const ENV = {
   INVENTORY_PREFIX: 'FLOWWATCH_INVENTORY_PREFIX',
   /** Account the inventory Lambda runs in (its file is written even when it has no interfaces). */
   INVENTORY_ACCOUNT: 'FLOWWATCH_INVENTORY_ACCOUNT',
+  /** Bucket holding threat-intel/lists/ (uploaded lists) and threat-intel/table/ (the threat_intel table). */
+  THREAT_INTEL_BUCKET: 'FLOWWATCH_THREAT_INTEL_BUCKET',
 } as const;
