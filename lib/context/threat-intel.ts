@@ -491,13 +491,5 @@ export function createThreatIntelTableSql(table = THREAT_INTEL_TABLE): string {
   return `CREATE TABLE IF NOT EXISTS "${table}" (${THREAT_INTEL_COLUMNS.map((c) => `"${c.name}" ${c.duckdb}`).join(', ')})`;
 }
 
-/**
- * A portable (Trino and DuckDB) SQL expression: the IPv4 address in column `col` as an integer,
- * NULL for IPv6 or malformed values. Joins with threat_intel:
- *   `ON t.family = 4 AND <expr> BETWEEN t.ip_start AND t.ip_end`.
- */
-export function ipv4ToIntSql(col: string): string {
-  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(col)) throw new Error(`invalid column '${col}'`);
-  const octet = (i: number) => `TRY_CAST(split_part(${col}, '.', ${i}) AS BIGINT)`;
-  return `CASE WHEN strpos(${col}, ':') = 0 THEN ${octet(1)} * 16777216 + ${octet(2)} * 65536 + ${octet(3)} * 256 + ${octet(4)} END`;
-}
+// The expression lives with the other SQL builders; re-exported for context-table users.
+export { ipv4ToIntSql } from '../detection/cidr';

@@ -132,3 +132,14 @@ export function cidrMembershipSql(col: string, cidrs: readonly Cidr[]): string {
     branches.push(`WHEN split_part(${col}, '.', 1) = '${octet}' THEN ${anyOf([...terms, ...short])}`);
   return `COALESCE(CASE ${branches.join(' ')} ELSE ${anyOf(short)} END, false)`;
 }
+
+/**
+ * A portable (Trino and DuckDB) SQL expression: the IPv4 address in column `col` as an integer,
+ * NULL for IPv6 or malformed values. Joins with threat_intel:
+ *   `ON t.family = 4 AND <expr> BETWEEN t.ip_start AND t.ip_end`.
+ */
+export function ipv4ToIntSql(col: string): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(col)) throw new Error(`invalid column '${col}'`);
+  const octet = (i: number) => `TRY_CAST(split_part(${col}, '.', ${i}) AS BIGINT)`;
+  return `CASE WHEN strpos(${col}, ':') = 0 THEN ${octet(1)} * 16777216 + ${octet(2)} * 65536 + ${octet(3)} * 256 + ${octet(4)} END`;
+}

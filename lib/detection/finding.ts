@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Row, SqlValue } from './engine';
-import type { Severity } from './metadata';
+import { SEVERITIES, type Severity, SeveritySchema } from './metadata';
 import type { Detection } from './registry';
 import { isoSeconds, type TimeWindow } from './window';
 
@@ -38,17 +38,34 @@ export function investigationQueryName(detectionId: string): string {
   return `flowwatch-investigate-${detectionId}`;
 }
 
+/**
+ * A detection may grade its rows: a `severity` result column (low, medium, high, critical)
+ * overrides the header's severity for that row, e.g. an ACCEPTed connection to a listed address
+ * is worse than a REJECTed one. Any other value is a bug in the detection's SQL.
+ */
+function rowSeverity(d: Detection, row: Readonly<Row>): Severity {
+  if (!Object.hasOwn(row, 'severity')) return d.meta.severity;
+  const v = row.severity;
+  const parsed = SeveritySchema.safeParse(v);
+  if (!parsed.success)
+    throw new Error(
+      `${d.path}: result column 'severity' is ${JSON.stringify(String(v))}; expected one of ${SEVERITIES.join(', ')}`,
+    );
+  return parsed.data;
+}
+
 export function rowToFinding(d: Detection, row: Readonly<Row>, window: TimeWindow): Finding {
   for (const k of d.meta.key_fields)
     if (!Object.hasOwn(row, k))
       throw new Error(
         `${d.path}: key field '${k}' is not a column of the query result (columns: ${Object.keys(row).join(', ')})`,
       );
+  const severity = rowSeverity(d, row);
   const keys: Record<string, SqlValue> = {};
   for (const k of d.meta.key_fields) keys[k] = row[k] ?? null;
   return {
     detection: d.meta.id,
-    severity: d.meta.severity,
+    severity,
     title: d.meta.title,
     fingerprint: fingerprint(d.meta.id, d.meta.key_fields, row),
     window: { start: isoSeconds(window.start), end: isoSeconds(window.end) },

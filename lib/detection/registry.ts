@@ -26,8 +26,22 @@ export const PACKAGE_ROOT = findPackageRoot(__dirname);
 export const DETECTIONS_DIR = join(PACKAGE_ROOT, 'sql', 'detections');
 export const QUERIES_DIR = join(PACKAGE_ROOT, 'sql', 'queries');
 
-/** Parameters every detection receives from the runner (window and partition bounds). */
+/** Parameters every detection receives from the runner and must use (window and partition bounds). */
 export const BUILTIN_PARAMS = ['window_start', 'window_end', 'dt_start', 'dt_end'] as const;
+
+/**
+ * Parameters a detection may use: `inventory_dt_start`, the oldest `eni_inventory` partition
+ * (hourly `yyyy/MM/dd/HH`) a detection joining the inventory reads. Interfaces are looked up in
+ * the latest snapshot that holds them within this lookback, so an interface deleted during the
+ * window (a terminated instance) still resolves, while Athena prunes older snapshots.
+ */
+export const OPTIONAL_BUILTIN_PARAMS = ['inventory_dt_start'] as const;
+export const INVENTORY_LOOKBACK_SECONDS = 7 * 24 * 3600;
+
+/** `yyyy/MM/dd/HH` (UTC) of an instant: the eni_inventory table's `dt`, whatever flow_logs uses. */
+export function inventoryDt(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
+}
 
 export interface Detection {
   readonly meta: DetectionMetadata;
@@ -90,8 +104,9 @@ export function parseDetection(text: string, path: string): Detection {
     ...Object.keys(meta.thresholds),
     ...Object.keys(meta.lists),
   ]);
+  const optional = new Set<string>(OPTIONAL_BUILTIN_PARAMS);
   for (const u of used)
-    if (!declared.has(u))
+    if (!declared.has(u) && !optional.has(u))
       throw new DetectionFileError(
         path,
         `parameter :${u} is used but not declared under thresholds or lists`,
@@ -192,6 +207,7 @@ export function renderDetection(
     window_end: bounds.windowEnd,
     dt_start: bounds.dtStart,
     dt_end: bounds.dtEnd,
+    inventory_dt_start: inventoryDt(bounds.windowStart - INVENTORY_LOOKBACK_SECONDS),
   };
   for (const [name, v] of Object.entries(resolveDetectionValues(d, options.settings))) {
     if (Array.isArray(v)) {

@@ -1,4 +1,4 @@
-import { type Cidr, cidrMembershipSql } from './cidr';
+import { type Cidr, cidrMembershipSql, ipv4ToIntSql } from './cidr';
 import type { SqlParam } from './engine';
 
 /**
@@ -7,12 +7,15 @@ import type { SqlParam } from './engine';
  *   :name                         a bound parameter (becomes `?`; lists become `?, ?, ...`)
  *   {{ is_internal(col) }}        CIDR membership from validated config, as integer/hex comparisons
  *   {{ is_external(col) }}        col IS NOT NULL AND NOT internal
+ *   {{ ipv4_to_int(col) }}        the IPv4 address as an integer (NULL for IPv6), for threat_intel ranges
  * String literals, quoted identifiers and comments are left alone.
  */
 export type TemplatePart =
   | { readonly kind: 'sql'; readonly text: string }
   | { readonly kind: 'param'; readonly name: string }
-  | { readonly kind: 'macro'; readonly fn: 'is_internal' | 'is_external'; readonly column: string };
+  | { readonly kind: 'macro'; readonly fn: MacroName; readonly column: string };
+
+type MacroName = 'is_internal' | 'is_external' | 'ipv4_to_int';
 
 export class SqlTemplateError extends Error {
   constructor(where: string, message: string) {
@@ -65,14 +68,17 @@ export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
       const end = sql.indexOf('}}', i);
       if (end === -1) throw new SqlTemplateError(where, 'unterminated {{ macro');
       const body = sql.slice(i + 2, end).trim();
-      const m = /^(is_internal|is_external)\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)$/.exec(body);
+      const m =
+        /^(is_internal|is_external|ipv4_to_int)\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)$/.exec(
+          body,
+        );
       if (!m)
         throw new SqlTemplateError(
           where,
-          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col))`,
+          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col), ipv4_to_int(col))`,
         );
       flush();
-      parts.push({ kind: 'macro', fn: m[1] as 'is_internal' | 'is_external', column: m[2]! });
+      parts.push({ kind: 'macro', fn: m[1] as MacroName, column: m[2]! });
       i = end + 2;
     } else if (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':' && /[a-z]/.test(sql[i + 1] ?? '')) {
       const m = /^:([a-z][a-z0-9_]*)/.exec(sql.slice(i))!;
@@ -116,8 +122,11 @@ export function renderSqlTemplate(
   for (const p of parts) {
     if (p.kind === 'sql') sql += p.text;
     else if (p.kind === 'macro') {
-      const inside = cidrMembershipSql(p.column, internal);
-      sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
+      if (p.fn === 'ipv4_to_int') sql += ipv4ToIntSql(p.column);
+      else {
+        const inside = cidrMembershipSql(p.column, internal);
+        sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
+      }
     } else {
       const v = values[p.name];
       if (v === undefined) throw new SqlTemplateError(where, `no value for parameter :${p.name}`);

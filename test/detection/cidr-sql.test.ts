@@ -107,3 +107,38 @@ describe('cidrMembershipSql on DuckDB matches a subnet reference', () => {
     expect(got).toEqual(want);
   });
 });
+
+describe('{{ ipv4_to_int(col) }}', () => {
+  it('renders the IPv4-as-integer expression that matches threat_intel ranges, NULL for the rest', async () => {
+    // GIVEN a template using the macro
+    const { parseSqlTemplate, renderSqlTemplate } = await import('../../lib/detection/sql-template');
+    const r = renderSqlTemplate(
+      parseSqlTemplate('SELECT a, {{ ipv4_to_int(a) }} AS n FROM t ORDER BY a', 'test'),
+      {},
+      [],
+      'test',
+    );
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      await conn.run(
+        "CREATE TABLE t AS SELECT unnest(['0.0.0.0', '203.0.113.9', '255.255.255.255', '2001:db8::1', 'junk', NULL]) AS a",
+      );
+      // WHEN DuckDB evaluates it
+      const rows = (await conn.runAndReadAll(r.sql)).getRowsJS();
+      // THEN IPv4 addresses become their unsigned 32-bit value (node computes the reference), others NULL
+      const ref = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+      expect(rows).toEqual([
+        ['0.0.0.0', BigInt(ref('0.0.0.0'))],
+        ['2001:db8::1', null],
+        ['203.0.113.9', BigInt(ref('203.0.113.9'))],
+        ['255.255.255.255', BigInt(ref('255.255.255.255'))],
+        ['junk', null],
+        [null, null],
+      ]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
+});

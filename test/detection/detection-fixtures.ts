@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ThreatIntelRecord } from '../../lib/context/threat-intel';
 import { type Cidr, parseCidr } from '../../lib/detection/cidr';
 import { normalizeInteger, type SqlValue } from '../../lib/detection/engine';
 import type { Detection, DetectionSettings } from '../../lib/detection/registry';
 import type { TimeWindow } from '../../lib/detection/window';
+import { completeInventoryRow, type InventoryRow, threatIntelRecords } from '../helpers/context-rows';
 import { type FlowRow, toEpochSeconds } from '../helpers/flow-table';
 
 /**
@@ -21,14 +23,40 @@ import { type FlowRow, toEpochSeconds } from '../helpers/flow-table';
  *       rows:                          flow_logs records; absent columns are NULL
  *         - {srcaddr: 10.0.0.5, dstport: 22, start: '2024-05-01T10:00:00Z'}
  *         - {repeat: 30, dstport: '{i}'}   30 rows, '{i}', '{i+N}', '{i*N}', '{i*N+M}' -> 1..30
+ *       inventory:                     eni_inventory rows (optional; columns as in docs/CONTEXT.md,
+ *         - {interface_id: eni-1, owner_type: ec2_instance, owner_id: i-1, snapshot_time: ISO}
+ *       threat_intel:                  threat_intel entries (optional), parsed as a CSV list would be
+ *         - {cidr: 203.0.113.0/24, source: feodotracker, description: ..., port: 443}
  *       expect:                        the findings in the query's order, each listing at least
  *         - {srcaddr: 10.0.0.5, flows: 3}   the detection's key fields
  *
+ * A file-level `inventory` / `threat_intel` applies to every case (a case's own rows are added).
  * Integers are read as exact values (YAML ints become bigint first), so byte sums above 2^53
  * can be written and compared.
  */
 const Scalar = z.union([z.string(), z.number(), z.bigint(), z.boolean(), z.null()]);
 const RowSchema = z.record(z.string(), Scalar);
+
+const InventoryValue = z.union([
+  z.string(),
+  z.number(),
+  z.bigint(),
+  z.boolean(),
+  z.null(),
+  z.array(z.string()),
+  z.record(z.string(), z.string()),
+]);
+const InventorySchema = z.array(z.record(z.string(), InventoryValue));
+const ThreatIntelSchema = z.array(
+  z
+    .object({
+      cidr: z.string(),
+      source: z.string().optional(),
+      description: z.string().optional(),
+      port: z.union([z.number(), z.bigint()]).optional(),
+    })
+    .strict(),
+);
 
 const CaseSchema = z
   .object({
@@ -47,6 +75,8 @@ const CaseSchema = z
     internal_cidrs: z.array(z.string()).optional(),
     defaults: RowSchema.optional(),
     rows: z.array(RowSchema).min(1),
+    inventory: InventorySchema.optional(),
+    threat_intel: ThreatIntelSchema.optional(),
     expect: z.array(RowSchema),
   })
   .strict();
@@ -54,6 +84,8 @@ const CaseSchema = z
 const FileSchema = z
   .object({
     defaults: RowSchema.optional(),
+    inventory: InventorySchema.optional(),
+    threat_intel: ThreatIntelSchema.optional(),
     cases: z.array(CaseSchema).min(1),
   })
   .strict();
@@ -65,6 +97,9 @@ export interface FixtureCase {
   readonly settings?: DetectionSettings;
   readonly internalCidrs?: Cidr[];
   readonly rows: FlowRow[];
+  /** eni_inventory rows, every column filled (partition columns derived). */
+  readonly inventory: InventoryRow[];
+  readonly threatIntel: ThreatIntelRecord[];
   readonly expect: Record<string, SqlValue>[];
 }
 
@@ -139,6 +174,16 @@ export function loadFixtures(d: Detection): FixtureCase[] {
       settings: c.settings ? norm(c.settings as DetectionSettings) : undefined,
       internalCidrs: c.internal_cidrs?.map(parseCidr),
       rows: expandRows(norm(merged), where),
+      inventory: [...(parsed.data.inventory ?? []), ...(c.inventory ?? [])].map((r, i) =>
+        completeInventoryRow(norm(r), `${where}: inventory[${i}]`),
+      ),
+      threatIntel: threatIntelRecords(
+        [...(parsed.data.threat_intel ?? []), ...(c.threat_intel ?? [])].map((e) => ({
+          ...e,
+          port: e.port === undefined ? undefined : Number(e.port),
+        })),
+        where,
+      ),
       expect: norm(c.expect) as Record<string, SqlValue>[],
     };
   });

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ensureContextTables } from '../../lib/context/context-tables';
 import { DuckDbEngine } from '../../lib/detection/duckdb-engine';
 import { DETECTIONS_DIR, loadDetections } from '../../lib/detection/registry';
 import { runDetections } from '../../lib/detection/run-detections';
+import { insertInventoryRows, insertThreatIntel } from '../helpers/context-rows';
 import { createFlowTable, insertFlowRows } from '../helpers/flow-table';
 import { fixturePath, loadFixtures } from './detection-fixtures';
 
@@ -52,6 +54,7 @@ describe('detection fixtures on DuckDB', () => {
 
   beforeAll(async () => {
     ({ instance, conn } = await createFlowTable());
+    await ensureContextTables(conn);
     engine = await DuckDbEngine.create(conn);
   });
   afterAll(async () => {
@@ -69,7 +72,12 @@ describe('detection fixtures on DuckDB', () => {
   it.each(all)('%s [%s] %s', async (_id, _kind, _name, d, c) => {
     // GIVEN only this case's flow records in flow_logs
     await conn.run('DELETE FROM flow_logs');
+    await conn.run('DELETE FROM eni_inventory');
+    await conn.run('DELETE FROM threat_intel');
     await insertFlowRows(conn, c.rows, join(fixturePath(d), c.name));
+    // AND its inventory and threat-intel entries, if any
+    await insertInventoryRows(conn, c.inventory);
+    await insertThreatIntel(conn, c.threatIntel);
     // WHEN the detection runs over the case's window with its settings
     const result = await runDetections(engine, [d], c.window, {
       settings: c.settings ? { [d.meta.id]: c.settings } : undefined,
