@@ -97,7 +97,7 @@ export function config(input: FlowWatchConfigInput, origin = 'test'): FlowWatchC
   return parseConfig(input, origin);
 }
 
-/** The responder saved queries issue 3 names (without the `flowwatch-` prefix). */
+/** The responder saved queries issues 3 and 7 name (without the `flowwatch-` prefix). */
 export const ISSUE_RESPONDER_QUERIES = [
   'rejected-traffic',
   'rejected-tcp',
@@ -112,4 +112,10 @@ export const ISSUE_RESPONDER_QUERIES = [
   'traffic-from-source',
   'traffic-to-destination',
   'ipv4-vs-ipv6-bytes',
+  // issue 7: investigations over the context tables (eni_inventory, threat_intel)
+  'internal-services-from-outside',
+  'database-data-to-outside',
+  'threat-intel-traffic',
+  'load-balancer-targets',
+  'instance-load-balancers',
 ] as const;

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ensureContextTables } from '../../lib/context/context-tables';
 import { DEFAULT_INTERNAL_CIDRS, parseCidr } from '../../lib/detection/cidr';
 import { DuckDbEngine } from '../../lib/detection/duckdb-engine';
 import type { Row, SqlParam } from '../../lib/detection/engine';
@@ -68,6 +69,8 @@ let conn: DuckDBConnection;
 let engine: DuckDbEngine;
 beforeAll(async () => {
   ({ instance, conn } = await createFlowTable(ROWS));
+  // Some saved queries join the context tables; the CLI session always creates them (maybe empty).
+  await ensureContextTables(conn);
   engine = await DuckDbEngine.create(conn);
 });
 afterAll(async () => {

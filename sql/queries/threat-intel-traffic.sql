@@ -1,0 +1,93 @@
+/*
+description: >
+  Traffic to or from addresses on the threat-intel lists (table threat_intel, IPv4 entries) in
+  the window: direction (to_listed or from_listed), action (an ACCEPT got through, a REJECT was
+  stopped), the listed address and the list entry (cidr, source, description, the feed's port),
+  and the local side named by its entity from the latest ENI inventory snapshot (owner_type,
+  owner_id, instance id, Name tag). Ports are the lowest seen on each side. ACCEPTed first,
+  then by bytes.
+*/
+WITH inventory AS (
+  SELECT interface_id, owner_type, owner_id, instance_id, name_tag
+  FROM (
+    SELECT
+      interface_id,
+      owner_type,
+      owner_id,
+      instance_id,
+      name_tag,
+      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
+    FROM eni_inventory
+    WHERE dt >= :dt_start
+  ) AS ranked
+  WHERE snapshot_rank = 1
+),
+pairs AS (
+  SELECT
+    aws_account_id,
+    interface_id,
+    instance_id,
+    srcaddr,
+    dstaddr,
+    protocol,
+    action,
+    min(srcport) AS srcport,
+    min(dstport) AS dstport,
+    count(*) AS flows,
+    sum(packets) AS packets,
+    sum(bytes) AS bytes,
+    min(start) AS first_seen,
+    max("end") AS last_seen
+  FROM flow_logs
+  WHERE dt >= :dt_start
+    AND start >= :window_start
+    AND log_status = 'OK'
+  GROUP BY aws_account_id, interface_id, instance_id, srcaddr, dstaddr, protocol, action
+),
+sides AS (
+  SELECT 'to_listed' AS direction, dstaddr AS remote_addr, dstport AS remote_port, srcaddr AS local_addr, srcport AS local_port, p.*
+  FROM pairs p
+  UNION ALL
+  SELECT 'from_listed' AS direction, srcaddr AS remote_addr, srcport AS remote_port, dstaddr AS local_addr, dstport AS local_port, p.*
+  FROM pairs p
+),
+candidates AS (
+  -- The address as an unsigned 32-bit integer (NULL for IPv6), as ipv4ToIntSql writes it.
+  SELECT
+    s.*,
+    CASE WHEN strpos(s.remote_addr, ':') = 0 THEN TRY_CAST(split_part(s.remote_addr, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(s.remote_addr, '.', 2) AS BIGINT) * 65536 + TRY_CAST(split_part(s.remote_addr, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(s.remote_addr, '.', 4) AS BIGINT) END AS remote_int
+  FROM sides s
+)
+SELECT
+  c.direction,
+  c.action,
+  c.remote_addr AS listed_addr,
+  t.cidr AS listed_cidr,
+  t.source AS intel_source,
+  t.description AS intel_description,
+  t.port AS listed_port,
+  c.remote_port,
+  c.local_addr,
+  c.local_port,
+  c.protocol,
+  c.aws_account_id,
+  c.interface_id,
+  e.owner_type,
+  e.owner_id,
+  coalesce(e.instance_id, c.instance_id) AS instance_id,
+  e.name_tag,
+  c.flows,
+  c.packets,
+  c.bytes,
+  c.first_seen,
+  c.last_seen
+FROM candidates c
+-- Entries are /8 or narrower, so the first octet is an equality key: a hash join, not every
+-- flow against every entry.
+JOIN threat_intel t
+  ON t.family = 4
+  AND split_part(t.cidr, '.', 1) = split_part(c.remote_addr, '.', 1)
+  AND c.remote_int BETWEEN t.ip_start AND t.ip_end
+LEFT JOIN inventory e ON e.interface_id = c.interface_id
+ORDER BY c.action, c.bytes DESC, c.remote_addr, c.local_addr, c.interface_id, c.direction, t.cidr, t.source
+LIMIT 1000
