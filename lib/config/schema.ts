@@ -12,6 +12,14 @@ import { ScheduleExpression } from '../detection/metadata';
 
 const AccountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits, e.g. "123456789012"');
 
+/** IAM role name (not an ARN, no path): what `arn:<partition>:iam::<account>:role/<name>` ends with. */
+const IamRoleName = z
+  .string()
+  .regex(
+    /^[\w+=,.@-]{1,64}$/,
+    'an IAM role name (1-64 letters, digits or +=,.@-_ characters; not an ARN, no path), e.g. "FlowWatchInventoryMember"',
+  );
+
 const Region = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region code such as "us-east-1" or "eu-west-2"');
@@ -275,11 +283,39 @@ export const FlowWatchConfigSchema = z
     /** ENI inventory (issue 7): hourly DescribeNetworkInterfaces snapshots and the eni_inventory table. */
     inventory: z
       .object({
-        /** Off by default: it adds a bucket, a Lambda with ec2:DescribeNetworkInterfaces and a Glue table. */
+        /**
+         * The snapshot Lambda (ec2:DescribeNetworkInterfaces, hourly). Off by default; the
+         * context bucket and the eni_inventory table exist either way.
+         */
         enabled: z.boolean().default(false),
+        /**
+         * Role assumed in every other account of `accounts` (same name in each; docs/DEPLOY.md
+         * shows its trust and permissions policies). Unset: only the deployment account is
+         * snapshotted, the others are skipped with a log line.
+         */
+        memberRoleName: IamRoleName.optional(),
+        /** sts:ExternalId the member roles' trust policy requires (optional). */
+        externalId: z
+          .string()
+          .regex(
+            /^[\w+=,.@:/-]{2,1224}$/,
+            'an sts:ExternalId: 2 to 1224 letters, digits or +=,.@:/-_ characters',
+          )
+          .optional(),
       })
       .strict()
       .default({ enabled: false }),
+    /** Threat intel (issue 7): the threat_intel table over lists uploaded to the context bucket. */
+    threatIntel: z
+      .object({
+        /**
+         * The hourly sync Lambda turning threat-intel/lists/ into the table's files. Off, the
+         * threat_intel table still exists and reads JSON-lines files written there by hand.
+         */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({ enabled: true }),
     /** `retain` keeps buckets, the dedupe table and keys when the stack is deleted. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   })

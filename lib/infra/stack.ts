@@ -14,6 +14,7 @@ import { FlowLogs } from './flow-logs';
 import { Monitoring } from './monitoring';
 import { investigationQuery, loadSavedQueries } from './saved-queries';
 import { accessLogBucket, type FlowLogSource, FlowLogStorage, sourceBaseLocation } from './storage';
+import { ThreatIntelSync, ThreatIntelTable } from './threat-intel';
 
 export interface FlowWatchStackProps extends StackProps {
   readonly config: FlowWatchConfig;
@@ -38,6 +39,10 @@ export class FlowWatchStack extends Stack {
   readonly inventoryTable: EniInventoryTable;
   /** The snapshot Lambda, only with `inventory.enabled`. */
   readonly inventory?: EniInventory;
+  /** The `threat_intel` Glue table (always created, empty until lists are synced). */
+  readonly threatIntelTable: ThreatIntelTable;
+  /** The list sync Lambda, with `threatIntel.enabled` (default on). */
+  readonly threatIntelSync?: ThreatIntelSync;
 
   constructor(scope: Construct, id: string, props: FlowWatchStackProps) {
     super(scope, id, props);
@@ -153,12 +158,32 @@ export class FlowWatchStack extends Stack {
     if (c.inventory.enabled)
       this.inventory = new EniInventory(this, 'EniInventory', {
         bucket: this.contextBucket,
+        accounts,
+        regions,
+        memberRoleName: c.inventory.memberRoleName,
+        externalId: c.inventory.externalId,
+        logRetention,
+        removalPolicy,
+      });
+
+    this.threatIntelTable = new ThreatIntelTable(this, 'ThreatIntelTable', {
+      catalog: this.catalog,
+      bucket: this.contextBucket,
+    });
+    if (c.threatIntel.enabled)
+      this.threatIntelSync = new ThreatIntelSync(this, 'ThreatIntelSync', {
+        bucket: this.contextBucket,
+        accounts,
+        regions,
+        memberRoleName: c.inventory.memberRoleName,
+        externalId: c.inventory.externalId,
         logRetention,
         removalPolicy,
       });
 
     const dlqs = new Map([['Detections', this.detections.deadLetterQueue]]);
     if (this.inventory) dlqs.set('Inventory', this.inventory.deadLetterQueue);
+    if (this.threatIntelSync) dlqs.set('ThreatIntel', this.threatIntelSync.deadLetterQueue);
     if (this.alerting.slackDeadLetterQueue) dlqs.set('Slack', this.alerting.slackDeadLetterQueue);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       emails: c.alerts.opsEmails ?? c.alerts.emails,
