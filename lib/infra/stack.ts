@@ -173,10 +173,6 @@ export class FlowWatchStack extends Stack {
     if (c.threatIntel.enabled)
       this.threatIntelSync = new ThreatIntelSync(this, 'ThreatIntelSync', {
         bucket: this.contextBucket,
-        accounts,
-        regions,
-        memberRoleName: c.inventory.memberRoleName,
-        externalId: c.inventory.externalId,
         logRetention,
         removalPolicy,
       });
