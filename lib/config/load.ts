@@ -189,6 +189,10 @@ export function parseConfig(
     problems.push(
       `accounts: must include the deployment account ${cfg.env.account} (its flow logs land in the bucket)`,
     );
+  if (cfg.inventory.externalId !== undefined && cfg.inventory.memberRoleName === undefined)
+    problems.push(
+      'inventory.externalId: only used when assuming inventory.memberRoleName; set memberRoleName or remove externalId',
+    );
   const lists: [string, readonly string[] | undefined][] = [
     ['accounts', cfg.accounts],
     ['regions', cfg.regions],

@@ -28,6 +28,16 @@ export const ENV = {
   INVENTORY_PREFIX: 'FLOWWATCH_INVENTORY_PREFIX',
   /** Account the inventory Lambda runs in (its file is written even when it has no interfaces). */
   INVENTORY_ACCOUNT: 'FLOWWATCH_INVENTORY_ACCOUNT',
+  /** Comma-separated accounts the inventory covers (default: INVENTORY_ACCOUNT). */
+  INVENTORY_ACCOUNTS: 'FLOWWATCH_INVENTORY_ACCOUNTS',
+  /** Comma-separated regions the inventory covers (default: AWS_REGION). */
+  INVENTORY_REGIONS: 'FLOWWATCH_INVENTORY_REGIONS',
+  /** Role assumed in member accounts (name, not ARN); unset = member accounts are skipped. */
+  INVENTORY_MEMBER_ROLE: 'FLOWWATCH_INVENTORY_MEMBER_ROLE',
+  /** sts:ExternalId passed when assuming the member role (optional). */
+  INVENTORY_EXTERNAL_ID: 'FLOWWATCH_INVENTORY_EXTERNAL_ID',
+  /** Partition of the member role ARNs (aws, aws-cn, aws-us-gov). */
+  INVENTORY_PARTITION: 'FLOWWATCH_INVENTORY_PARTITION',
   /** Bucket holding threat-intel/lists/ (uploaded lists) and threat-intel/table/ (the threat_intel table). */
   THREAT_INTEL_BUCKET: 'FLOWWATCH_THREAT_INTEL_BUCKET',
 } as const;

@@ -1,4 +1,4 @@
-import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -33,6 +33,12 @@ export interface EniInventoryTableProps {
 export interface EniInventoryProps {
   /** The context bucket the snapshots are written to (under `eni-inventory/`). */
   readonly bucket: s3.IBucket;
+  /** Accounts and regions snapshotted (the config's `accounts`/`regions`, as for flow_logs). */
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+  /** Role assumed in the other accounts; unset = only the deployment account is snapshotted. */
+  readonly memberRoleName?: string;
+  readonly externalId?: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -99,8 +105,26 @@ export class EniInventoryTable extends Construct {
 }
 
 /**
- * The snapshot Lambda (`inventory.enabled`): hourly DescribeNetworkInterfaces of the deployment
- * account and region into the context bucket, failures to a DLQ.
+ * Member role ARNs the inventory Lambda may assume: one per covered account other than the
+ * deployment account, exact (no wildcard). Empty without a role name. An unresolved account
+ * (the deployment account as a token, when none is configured) is the deployment account.
+ */
+export function memberRoleArns(o: {
+  accounts: readonly string[];
+  ownAccount: string;
+  memberRoleName?: string;
+  partition: string;
+}): string[] {
+  if (o.memberRoleName === undefined) return [];
+  return o.accounts
+    .filter((a) => !Token.isUnresolved(a) && a !== o.ownAccount)
+    .map((a) => `arn:${o.partition}:iam::${a}:role/${o.memberRoleName}`);
+}
+
+/**
+ * The snapshot Lambda (`inventory.enabled`): hourly DescribeNetworkInterfaces of every covered
+ * account and region into the context bucket (other accounts through the member role),
+ * failures to a DLQ.
  */
 export class EniInventory extends Construct {
   readonly function: FlowWatchFunction;
@@ -117,7 +141,8 @@ export class EniInventory extends Construct {
       serviceName: 'flowwatch-eni-inventory',
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      timeout: Duration.minutes(2),
+      // Accounts x regions, four at a time (lib/runtime/eni-inventory.ts): room for an organisation.
+      timeout: Duration.minutes(10),
       memorySize: 512,
       // One snapshot at a time: an on-demand run and the schedule must not race on the same key.
       reservedConcurrentExecutions: 1,
@@ -125,6 +150,11 @@ export class EniInventory extends Construct {
       environment: {
         [ENV.INVENTORY_BUCKET]: props.bucket.bucketName,
         [ENV.INVENTORY_ACCOUNT]: props.bucket.stack.account,
+        [ENV.INVENTORY_ACCOUNTS]: props.accounts.join(','),
+        [ENV.INVENTORY_REGIONS]: props.regions.join(','),
+        [ENV.INVENTORY_PARTITION]: Aws.PARTITION,
+        ...(props.memberRoleName ? { [ENV.INVENTORY_MEMBER_ROLE]: props.memberRoleName } : {}),
+        ...(props.externalId ? { [ENV.INVENTORY_EXTERNAL_ID]: props.externalId } : {}),
       },
     });
     const role = this.function.role!;
@@ -145,6 +175,17 @@ export class EniInventory extends Construct {
       objects,
       `Write-only access to snapshot objects under ${INVENTORY_PREFIX}/ of the inventory bucket (account/region/hour keys are not known in advance).`,
     );
+
+    const roleArns = memberRoleArns({
+      accounts: props.accounts,
+      ownAccount: Stack.of(this).account,
+      memberRoleName: props.memberRoleName,
+      partition: Aws.PARTITION,
+    });
+    if (roleArns.length > 0)
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }),
+      );
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'FlowWatch: hourly ENI inventory snapshot',
