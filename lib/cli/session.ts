@@ -72,8 +72,6 @@ export async function openSession(
     const context = options.context
       ? await (await import('./inventory')).loadContext(conn, options.context)
       : undefined;
-    // Detections LEFT JOIN the context tables: they exist (maybe empty) in every session.
-    await (await import('../context/context-tables')).ensureContextTables(conn);
     const loadMs = performance.now() - started;
     const engine = await Engine.create(conn);
     return {

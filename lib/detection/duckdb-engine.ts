@@ -10,6 +10,7 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { ensureContextTables } from '../context/context-tables';
 import {
   normalizeInteger,
   type QueryEngine,
@@ -91,6 +92,9 @@ export class DuckDbEngine implements QueryEngine {
         throw new DuckDbQueryError('trino-compat macros', (e as Error).message, { cause: e });
       }
     }
+    // Detections LEFT JOIN the context tables, which always exist on Athena (Glue): create them
+    // empty here unless --inventory / --threat-intel already loaded them.
+    await ensureContextTables(conn);
     return new DuckDbEngine(conn);
   }
 

@@ -8,7 +8,10 @@ description: >
   client, i.e. an exposed database or data being pulled out of it. Egress only (flow_direction
   = 'egress', or an internal source where flow_direction is NULL), ACCEPTed and OK records,
   destination port 1024 or above (the client's ephemeral port; this also drops NAT gateway
-  translations that happen to reuse a database port number as the source port).
+  translations that happen to reuse a database port number as the source port). Interfaces the
+  ENI inventory attributes to RDS (owner_type rds) count whatever their port, so a database on a
+  non-standard port is covered too. Findings name the entity behind the interface (entity_type,
+  entity_id, entity_name: an instance and its Name tag, or rds) when the inventory knows it.
 severity: high
 schedule: rate(15 minutes)
 lookback: 15m
@@ -41,27 +44,59 @@ runbook: >
   from it during first_seen..last_seen. Rotate the credentials used by that session and treat
   the data it could read as exposed until proven otherwise.
 */
+WITH inventory AS (
+  -- The latest snapshot of each interface: one that disappeared in the window still resolves.
+  SELECT interface_id, owner_type, owner_id, name_tag
+  FROM (
+    SELECT interface_id, owner_type, owner_id, name_tag,
+      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
+    FROM eni_inventory
+    WHERE dt >= :inventory_dt_start
+  ) snapshots
+  WHERE snapshot_rank = 1
+),
+hits AS (
+  SELECT
+    f.srcaddr,
+    f.srcport,
+    f.dstaddr,
+    max(f.interface_id) AS interface_id,
+    max(f.instance_id) AS instance_id,
+    max(COALESCE(i.owner_type, CASE WHEN f.instance_id IS NOT NULL THEN 'ec2_instance' END)) AS entity_type,
+    max(COALESCE(i.owner_id, f.instance_id)) AS entity_id,
+    max(i.name_tag) AS entity_name,
+    count(*) AS flows,
+    sum(f.packets) AS packets,
+    sum(f.bytes) AS bytes,
+    min(f.start) AS first_seen,
+    max(f."end") AS last_seen
+  FROM flow_logs f
+  LEFT JOIN inventory i ON i.interface_id = f.interface_id
+  WHERE f.dt BETWEEN :dt_start AND :dt_end
+    AND f.start >= :window_start AND f.start < :window_end
+    AND f.log_status = 'OK'
+    AND f.action = 'ACCEPT'
+    AND (f.srcport IN (:db_ports) OR i.owner_type = 'rds')
+    AND f.dstport >= 1024
+    AND {{ is_external(f.dstaddr) }}
+    AND (f.flow_direction = 'egress' OR (f.flow_direction IS NULL AND {{ is_internal(f.srcaddr) }}))
+    AND f.dstaddr NOT IN (:allowed_destinations)
+  GROUP BY f.srcaddr, f.srcport, f.dstaddr
+  HAVING sum(f.bytes) >= :min_bytes
+)
 SELECT
   srcaddr,
   srcport,
   dstaddr,
-  max(interface_id) AS interface_id,
-  max(instance_id) AS instance_id,
-  count(*) AS flows,
-  sum(packets) AS packets,
-  sum(bytes) AS bytes,
-  min(start) AS first_seen,
-  max("end") AS last_seen
-FROM flow_logs
-WHERE dt BETWEEN :dt_start AND :dt_end
-  AND start >= :window_start AND start < :window_end
-  AND log_status = 'OK'
-  AND action = 'ACCEPT'
-  AND srcport IN (:db_ports)
-  AND dstport >= 1024
-  AND {{ is_external(dstaddr) }}
-  AND (flow_direction = 'egress' OR (flow_direction IS NULL AND {{ is_internal(srcaddr) }}))
-  AND dstaddr NOT IN (:allowed_destinations)
-GROUP BY srcaddr, srcport, dstaddr
-HAVING sum(bytes) >= :min_bytes
+  interface_id,
+  instance_id,
+  entity_type,
+  entity_id,
+  entity_name,
+  flows,
+  packets,
+  bytes,
+  first_seen,
+  last_seen
+FROM hits
 ORDER BY bytes DESC, srcaddr, srcport, dstaddr
