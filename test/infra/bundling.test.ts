@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../../lib/constants/env';
@@ -15,8 +15,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-test('the detection and Slack bundles hold the handler and the detection SQL', () => {
-  // GIVEN a config with one detection and Slack WHEN synthesized with bundling
+test('the detection, Slack and threat-intel sync bundles hold the handler (and the detection SQL)', () => {
+  // GIVEN a config with one detection, Slack and the threat-intel sync (on by default) WHEN synthesized with bundling
   const base = config(MINIMAL);
   const keep = base.allDetections[0]!.meta.id;
   const detections = Object.fromEntries(
@@ -31,7 +31,10 @@ test('the detection and Slack bundles hold the handler and the detection SQL', (
 
   // THEN each function's asset folder has a minified index.js exporting `handler`
   const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-  expect(fns).toHaveLength(2);
+  expect(fns).toHaveLength(3);
+  const envOf = (fn: (typeof fns)[number]) =>
+    (fn.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+  expect(fns.filter((fn) => envOf(fn)[ENV.THREAT_INTEL_BUCKET] !== undefined)).toHaveLength(1);
   for (const fn of fns) {
     // The code's S3 key is `<asset hash>.zip`; the cloud assembly keeps the bundle in asset.<hash>/.
     const key = (fn.Properties!.Code as { S3Key: string }).S3Key;
@@ -41,6 +44,7 @@ test('the detection and Slack bundles hold the handler and the detection SQL', (
     expect(existsSync(join(dir, 'index.js.map'))).toBe(true);
     // Under 1 MB: the AWS SDK comes from the runtime and DuckDB must not be pulled in.
     expect(statSync(index).size).toBeLessThan(1024 * 1024);
+    expect(readFileSync(index, 'utf8')).not.toContain('duckdb.node');
     // The bundle loads in a fresh Node process (SDK resolved from the project, as the runtime provides it).
     const r = spawnSync(
       process.execPath,

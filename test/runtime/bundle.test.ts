@@ -3,6 +3,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { ENV } from '../../lib/constants/env';
@@ -23,7 +25,7 @@ let out: string;
 beforeAll(async () => {
   moto = await startMoto();
   out = mkdtempSync(join(tmpdir(), 'flowwatch-bundle-'));
-  for (const fn of ['detection-runner', 'slack-notifier'])
+  for (const fn of ['detection-runner', 'slack-notifier', 'threat-intel-sync'])
     await build({
       entryPoints: [join(root, 'lambdas', fn, 'handler.ts')],
       bundle: true,
@@ -141,6 +143,37 @@ describe('bundled Lambda handlers', () => {
       sm.destroy();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('threat-intel-sync turns an uploaded list into a table file, and fails naming a broken list', async () => {
+    await moto.reset();
+    const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'ctx' }));
+      const put = (key: string, body: string) =>
+        s3.send(new PutObjectCommand({ Bucket: 'ctx', Key: key, Body: body }));
+      await put('threat-intel/lists/drop.txt', '; Spamhaus DROP\n1.10.16.0/20 ; SBL256894\n');
+      // WHEN the bundled handler runs, forced (as `aws lambda invoke --payload '{"force":true}'`)
+      const env = { [ENV.THREAT_INTEL_BUCKET]: 'ctx' };
+      const result = await invoke('threat-intel-sync', { force: true }, env);
+      // THEN the list's table file holds its entry
+      expect(result).toMatchObject({
+        lists: [{ list: 'threat-intel/lists/drop.txt', status: 'written', entries: 1 }],
+        deleted: [],
+      });
+      const obj = await s3.send(
+        new GetObjectCommand({ Bucket: 'ctx', Key: 'threat-intel/table/drop.txt.jsonl.gz' }),
+      );
+      const line = JSON.parse(gunzipSync(Buffer.from(await obj.Body!.transformToByteArray())).toString());
+      expect(line).toMatchObject({ cidr: '1.10.16.0/20', ip_start: 0x010a1000, description: 'SBL256894' });
+      // AND a list with no valid line makes the invocation fail with its name
+      await put('threat-intel/lists/moved.txt', '<html>moved</html>\n');
+      await expect(invoke('threat-intel-sync', {}, env)).rejects.toThrow(
+        /threat-intel sync: 1 of 2 list\(s\) failed: threat-intel\/lists\/moved.txt/,
+      );
+    } finally {
+      s3.destroy();
     }
   });
 });
