@@ -1,4 +1,4 @@
-import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -133,5 +133,12 @@ export class ThreatIntelSync extends Construct {
         retryAttempts: 4,
       }),
     );
+
+    // On the stack (not this construct) so the output key stays readable for `aws lambda invoke`.
+    new CfnOutput(Stack.of(this), 'ThreatIntelSyncFunctionName', {
+      value: this.function.functionName,
+      description:
+        'Lambda that syncs threat-intel/lists/ into the threat_intel table (invoke to apply uploads at once)',
+    });
   }
 }

@@ -46,6 +46,11 @@ test('on by default; off keeps the table but has no function, schedule or S3 gra
   expect(syncFunctions(minimal)).toHaveLength(1);
   expect(syncFunctions(maximal)).toHaveLength(1);
   expect(syncFunctions(off)).toHaveLength(0);
+  const [[fnId]] = syncFunctions(minimal) as [[string, Res]];
+  expect(minimal.findOutputs('ThreatIntelSyncFunctionName')).toEqual({
+    ThreatIntelSyncFunctionName: expect.objectContaining({ Value: { Ref: fnId } }),
+  });
+  expect(off.findOutputs('ThreatIntelSyncFunctionName')).toEqual({});
   threatIntelTable(off);
   expect(JSON.stringify(off.findResources('AWS::IAM::Policy'))).not.toContain('threat-intel/');
   expect(JSON.stringify(off.findResources('AWS::Events::Rule'))).not.toContain('threat-intel');
