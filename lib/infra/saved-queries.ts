@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ipv4ToIntSql } from '../context/threat-intel';
 import { type Cidr, cidrMembershipSql } from '../detection/cidr';
 import type { SqlParam } from '../detection/engine';
 import { investigationQueryName } from '../detection/finding';
@@ -10,6 +11,9 @@ import {
   BUILTIN_PARAMS,
   type Detection,
   type DetectionSettings,
+  INVENTORY_LOOKBACK_SECONDS,
+  inventoryDt,
+  OPTIONAL_BUILTIN_PARAMS,
   QUERIES_DIR,
   resolveDetectionValues,
   splitHeader,
@@ -78,7 +82,11 @@ export function parseSavedQuery(text: string, path: string): SavedQuery {
     );
   const template = parseSqlTemplate(body, path);
   const used = templateParamNames(template);
-  const declared = new Set<string>([...BUILTIN_PARAMS, ...Object.keys(parsed.data.parameters)]);
+  const declared = new Set<string>([
+    ...BUILTIN_PARAMS,
+    ...OPTIONAL_BUILTIN_PARAMS,
+    ...Object.keys(parsed.data.parameters),
+  ]);
   for (const u of used)
     if (!declared.has(u))
       throw new SavedQueryError(path, `parameter :${u} is used but not declared under parameters`);
@@ -167,6 +175,13 @@ function literal(v: string | number, where: string): string {
   return `'${v}'`;
 }
 
+/** SQL of a template macro (the same expansions as renderSqlTemplate). */
+function macroSql(p: Extract<TemplatePart, { kind: 'macro' }>, internalCidrs: readonly Cidr[]): string {
+  if (p.fn === 'ipv4_to_int') return ipv4ToIntSql(p.column);
+  const inside = cidrMembershipSql(p.column, internalCidrs);
+  return p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
+}
+
 /** Partition and window bounds relative to when the responder runs the query (UTC). */
 export function relativeBounds(granularity: 'hour' | 'day', lookbackHours: number): Record<string, string> {
   const fmt = granularity === 'hour' ? '%Y/%m/%d/%H' : '%Y/%m/%d';
@@ -174,6 +189,8 @@ export function relativeBounds(granularity: 'hour' | 'day', lookbackHours: numbe
   const h = Math.trunc(lookbackHours);
   return {
     dt_start: `date_format(${now} - interval '${h}' hour, '${fmt}')`,
+    // eni_inventory is always hourly: the oldest snapshot an interface is looked up in, as the runner binds it.
+    inventory_dt_start: `date_format(${now} - interval '${h + INVENTORY_LOOKBACK_SECONDS / 3600}' hour, '%Y/%m/%d/%H')`,
     // Files land up to ~an hour after their records start; the future partitions are empty.
     dt_end: `date_format(${now} + interval '1' hour, '${fmt}')`,
     window_start: `(CAST(to_unixtime(${now}) AS bigint) - ${h * 3600})`,
@@ -191,10 +208,8 @@ export function renderSavedQueryForAthena(
   const prompts: string[] = [];
   for (const p of q.template) {
     if (p.kind === 'sql') sql += p.text;
-    else if (p.kind === 'macro') {
-      const inside = cidrMembershipSql(p.column, o.internalCidrs);
-      sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
-    } else if (bounds[p.name] !== undefined) sql += bounds[p.name];
+    else if (p.kind === 'macro') sql += macroSql(p, o.internalCidrs);
+    else if (bounds[p.name] !== undefined) sql += bounds[p.name];
     else if (Object.hasOwn(q.fixed, p.name)) {
       const v = q.fixed[p.name]!;
       const where = `${q.path} :${p.name}`;
@@ -226,11 +241,14 @@ export function renderSavedQueryBound(
   const params: SqlParam[] = [];
   for (const p of q.template) {
     if (p.kind === 'sql') sql += p.text;
-    else if (p.kind === 'macro') {
-      const inside = cidrMembershipSql(p.column, internalCidrs);
-      sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
-    } else {
-      const v = Object.hasOwn(values, p.name) ? values[p.name] : q.fixed[p.name];
+    else if (p.kind === 'macro') sql += macroSql(p, internalCidrs);
+    else {
+      const v = Object.hasOwn(values, p.name)
+        ? values[p.name]
+        : p.name === 'inventory_dt_start' && typeof values.window_start === 'number'
+          ? // as renderDetection derives it from the window
+            inventoryDt(values.window_start - INVENTORY_LOOKBACK_SECONDS)
+          : q.fixed[p.name];
       if (v === undefined) throw new SavedQueryError(q.path, `no value for :${p.name}`);
       if (Array.isArray(v)) {
         if (v.length === 0) throw new SavedQueryError(q.path, `list :${p.name} is empty`);

@@ -1,7 +1,7 @@
 /*
 description: >
   Data flowing from databases to addresses outside the internal CIDRs in the window, bytes
-  first. A database is an RDS network interface per the latest ENI inventory snapshot (any
+  first. A database is an RDS network interface per the ENI inventory (each interface as last seen within a week) (any
   port), or any interface sending from a database port (MySQL, PostgreSQL, SQL Server, Oracle,
   MongoDB, Redis, Cassandra, Elasticsearch, Memcached, ...) to a client port (1024 and above);
   matched_by says which. Named by entity (owner_type, owner_id, instance id, Name tag).
@@ -18,7 +18,7 @@ WITH inventory AS (
       name_tag,
       row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
     FROM eni_inventory
-    WHERE dt >= :dt_start
+    WHERE dt >= :inventory_dt_start
   ) AS ranked
   WHERE snapshot_rank = 1
 )

@@ -1,7 +1,7 @@
 /*
 description: >
   Which load balancers each EC2 instance answers to: flows logged on the instance's own network
-  interfaces (owner_type ec2_instance in the latest ENI inventory snapshot, so v2 logs work too)
+  interfaces (owner_type ec2_instance in the ENI inventory (each interface as last seen within a week), so v2 logs work too)
   whose source is a private address of an ALB, NLB, Classic or Gateway Load Balancer interface
   in the same VPC, per instance, load balancer and instance port. An NLB that preserves client
   IPs sends from the client's address and is not seen here.
@@ -21,7 +21,7 @@ WITH inventory AS (
       snapshot_time,
       row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
     FROM eni_inventory
-    WHERE dt >= :dt_start
+    WHERE dt >= :inventory_dt_start
   ) AS ranked
   WHERE snapshot_rank = 1
 ),

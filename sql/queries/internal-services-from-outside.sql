@@ -2,8 +2,9 @@
 description: >
   Internal services (entity and port) that ACCEPTed connections straight from external
   addresses in the window, i.e. not through a load balancer, NAT gateway or VPC endpoint. The
-  entity comes from the latest ENI inventory snapshot (owner_type, owner_id, instance id, Name
-  tag); an interface missing from the inventory is still listed, with an empty owner_type.
+  entity (owner_type, owner_id, instance id, Name tag) comes from the ENI inventory, each
+  interface as last seen within a week; an interface missing from it is still listed, with an
+  empty owner_type.
   Replies to connections the host opened itself are left out (the service port is the lower
   one). NLB targets with client IP preservation look the same as direct exposure.
 */
@@ -18,7 +19,7 @@ WITH inventory AS (
       name_tag,
       row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
     FROM eni_inventory
-    WHERE dt >= :dt_start
+    WHERE dt >= :inventory_dt_start
   ) AS ranked
   WHERE snapshot_rank = 1
 )

@@ -1,7 +1,7 @@
 /*
 description: >
   Where the load balancers connect: flows that the network interfaces of ALBs, NLBs, Classic
-  and Gateway Load Balancers (latest ENI inventory snapshot) sent to internal addresses in the
+  and Gateway Load Balancers (ENI inventory, each interface as last seen within a week) sent to internal addresses in the
   window, per load balancer, target address and target port, with the target named by its
   entity in the same VPC (owner_type, owner_id, instance id, Name tag; empty when the address
   is not in the inventory). Client traffic to the load balancer and its replies to clients
@@ -22,7 +22,7 @@ WITH inventory AS (
       snapshot_time,
       row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
     FROM eni_inventory
-    WHERE dt >= :dt_start
+    WHERE dt >= :inventory_dt_start
   ) AS ranked
   WHERE snapshot_rank = 1
 ),

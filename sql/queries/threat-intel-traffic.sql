@@ -3,7 +3,7 @@ description: >
   Traffic to or from addresses on the threat-intel lists (table threat_intel, IPv4 entries) in
   the window: direction (to_listed or from_listed), action (an ACCEPT got through, a REJECT was
   stopped), the listed address and the list entry (cidr, source, description, the feed's port),
-  and the local side named by its entity from the latest ENI inventory snapshot (owner_type,
+  and the local side named by its entity from the ENI inventory (each interface as last seen within a week) (owner_type,
   owner_id, instance id, Name tag). Ports are the lowest seen on each side. ACCEPTed first,
   then by bytes.
 */
@@ -18,7 +18,7 @@ WITH inventory AS (
       name_tag,
       row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
     FROM eni_inventory
-    WHERE dt >= :dt_start
+    WHERE dt >= :inventory_dt_start
   ) AS ranked
   WHERE snapshot_rank = 1
 ),

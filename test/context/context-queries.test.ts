@@ -71,7 +71,7 @@ test('internal-services-from-outside: web-1 SSH from two sources, and interfaces
     pick(rows, ['owner_type', 'entity_id', 'name_tag', 'dstport', 'distinct_sources', 'flows', 'bytes']),
   ).toEqual([
     ['ec2_instance', 'i-0web0000000000001', 'web-1', 22, 2, 2, 7000],
-    // only in the snapshot before dt_start: not read, so not named
+    // only in a snapshot older than the inventory lookback: not read, so not named
     [null, ENI.gone, null, 25, 1, 1, 1000],
     [null, ENI.unknown, null, 8080, 1, 1, 500],
   ]);

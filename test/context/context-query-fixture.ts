@@ -36,7 +36,8 @@ export const ENI = {
   unknown: 'eni-00000000000unknwn',
 } as const;
 
-function eni(
+function eniOf(
+  account: string,
   id: string,
   ip: string,
   owner: OwnerType,
@@ -46,7 +47,7 @@ function eni(
   const name = o.name ?? null;
   return {
     interface_id: id,
-    account_id: ACCOUNT,
+    account_id: account,
     region: REGION,
     availability_zone: 'us-east-1a',
     vpc_id: o.vpc ?? VPC_A,
@@ -69,6 +70,8 @@ function eni(
   };
 }
 
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+
 export interface ContextFixture {
   /** Snapshots, oldest first: each one account and region (one inventory file). */
   readonly snapshots: { readonly time: number; readonly records: EniRecord[] }[];
@@ -79,8 +82,10 @@ export interface ContextFixture {
   readonly window: Record<string, SqlParam>;
 }
 
-export function contextFixture(t: number): ContextFixture {
-  const ancient = t - 30 * 3600; // before dt_start: a query must not read it
+/** The fixture with flows from hour `t` on, in `account` (the Trino suite needs one its projection lists). */
+export function contextFixture(t: number, account: string = ACCOUNT): ContextFixture {
+  const eni = (...a: DropFirst<Parameters<typeof eniOf>>) => eniOf(account, ...a);
+  const ancient = t - 8 * 24 * 3600; // before inventory_dt_start (a week before the window): not read
   const older = t - 2 * 3600;
   const latest = t - 3600;
   const vpcA = (snapshot: number, web2Name: string) => [
@@ -136,6 +141,7 @@ export function contextFixture(t: number): ContextFixture {
     minute: number,
     extra: FlowRow = {},
   ): FlowRow => ({
+    account_id: account,
     interface_id,
     srcaddr,
     srcport,
@@ -198,6 +204,8 @@ export function contextFixture(t: number): ContextFixture {
     window_end: t + 3 * 3600,
     dt_start: formatDt(t - 3 * 3600, 'hour'),
     dt_end: formatDt(t + 4 * 3600, 'hour'),
+    // as the runner binds it: a week before the window start
+    inventory_dt_start: formatDt(t - 3600 - 7 * 24 * 3600, 'hour'),
   };
   return { snapshots, flows, threatLists, window };
 }
