@@ -440,7 +440,10 @@ describe('detection Lambdas', () => {
   });
 
   test('each schedule defaults to the detection metadata and targets its function with a DLQ', () => {
-    const rules = Object.values(resources(minimal, 'AWS::Events::Rule')).map((r) => r.Properties);
+    // The other rule is the threat-intel sync's hourly schedule (test/infra/threat-intel.test.ts).
+    const rules = Object.values(resources(minimal, 'AWS::Events::Rule'))
+      .map((r) => r.Properties)
+      .filter((p) => String(p.Description).startsWith('FlowWatch: runs detection '));
     expect(rules).toHaveLength(minCfg.enabledDetections.length);
     for (const d of minCfg.enabledDetections) {
       const r = rules.find((x) => x.Description === `FlowWatch: runs detection ${d.id}`)!;
@@ -585,8 +588,8 @@ describe('alerting', () => {
 describe('monitoring', () => {
   test('alarms on every detection, the notifier, Athena failures and each DLQ, all to the ops topic', () => {
     const alarms = Object.values(resources(maximal, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    // + Slack notifier + Athena + DLQs (detections, Slack, ENI inventory)
-    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 1 + 1 + 3);
+    // + Slack notifier + Athena + DLQs (detections, Slack, ENI inventory, threat-intel sync)
+    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 1 + 1 + 4);
     for (const a of alarms) expect(JSON.stringify(a.AlarmActions)).toMatch(/MonitoringOpsTopic/);
     const athena = alarms.find((a) => a.Namespace === 'AWS/Athena')!;
     expect(athena).toMatchObject({
@@ -601,7 +604,7 @@ describe('monitoring', () => {
       ]),
     );
     const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlq).toHaveLength(3); // detections, Slack, ENI inventory
+    expect(dlq).toHaveLength(4); // detections, Slack, ENI inventory, threat-intel sync
     expect(alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda')).toHaveLength(
       maxCfg.enabledDetections.length + 1,
     );

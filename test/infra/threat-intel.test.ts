@@ -52,8 +52,11 @@ test('on by default; off keeps the table but has no function, schedule or S3 gra
   });
   expect(off.findOutputs('ThreatIntelSyncFunctionName')).toEqual({});
   threatIntelTable(off);
-  expect(JSON.stringify(off.findResources('AWS::IAM::Policy'))).not.toContain('threat-intel/');
-  expect(JSON.stringify(off.findResources('AWS::Events::Rule'))).not.toContain('threat-intel');
+  // (Detections may read the table; nothing may read the raw lists or write the table files.)
+  expect(JSON.stringify(off.findResources('AWS::IAM::Policy'))).not.toContain('threat-intel/lists/');
+  expect(JSON.stringify(off.findResources('AWS::IAM::Policy'))).not.toContain('s3:DeleteObject');
+  expect(JSON.stringify(off.findResources('AWS::Events::Rule'))).not.toContain('threat-intel list sync');
+  expect(JSON.stringify(minimal.findResources('AWS::Events::Rule'))).toContain('threat-intel list sync');
 });
 
 test('threat_intel table: THREAT_INTEL_COLUMNS, unpartitioned, OpenX JSON SerDe over the table prefix', () => {
