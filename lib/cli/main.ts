@@ -69,10 +69,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       'cap on DuckDB memory; beyond it the table spills to a temp folder',
       '1GB',
     )
-    .addOption(inventoryOption('; no detection uses it yet (use it with `flowwatch query`)'))
+    .addOption(
+      inventoryOption(
+        '; direct-to-ec2-bypass uses it for v2 logs, database-egress for RDS interfaces, and findings name the instance or load balancer',
+      ),
+    )
     .addOption(
       threatIntelOption(
-        '; no detection uses it yet (use it with `flowwatch query`); malformed lines are warnings, exit 2 with --strict',
+        '; threat-intel-match reports traffic with listed addresses; malformed lines are warnings, exit 2 with --strict',
       ),
     )
     .action(async (paths: string[], flags) => {

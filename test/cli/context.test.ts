@@ -384,10 +384,12 @@ ORDER BY f.start`;
 });
 
 describe('scan with context tables', () => {
-  test('--help says the tables are for ad-hoc use; a scan with them runs the detections as before', async () => {
+  test('--help names the detections that use them; a scan with them adds threat-intel findings naming the entity', async () => {
     const help = await runCli(['scan', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout.replace(/\s+/g, ' ')).toContain('no detection uses it yet');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'threat-intel-match reports traffic with listed addresses',
+    );
     const { out } = await makeInventory('jsonl.gz');
     const withCtx = await runCli([
       'scan',
@@ -401,9 +403,29 @@ describe('scan with context tables', () => {
     ]);
     const without = await runCli(['scan', logs, '--format', 'json']);
     expect(withCtx.code).toBe(0);
-    expect(withCtx.stdout).toBe(without.stdout);
     expect(withCtx.stderr).toContain('inventory: 3 interfaces');
     expect(withCtx.stderr).toContain('threat intel: 1 entry');
+    const parse = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const withFindings = parse(withCtx.stdout);
+    // THEN without a list nothing matches, and with one the flows to the listed address are
+    // reported, ACCEPT above REJECT, naming the instance from the inventory
+    expect(parse(without.stdout).filter((f) => f.detection === 'threat-intel-match')).toEqual([]);
+    const matches = withFindings.filter((f) => f.detection === 'threat-intel-match');
+    expect(
+      matches.map((f) => [f.listed_addr, f.action, f.severity, f.entity_type, f.entity_id, f.entity_name]),
+    ).toEqual([
+      ['203.0.113.9', 'ACCEPT', 'high', 'ec2_instance', 'i-0web0000000000001', 'web-1'],
+      ['203.0.113.9', 'REJECT', 'medium', 'ec2_instance', 'i-0web0000000000001', 'web-1'],
+    ]);
+    // AND the other detections' findings are the ones a scan without context gives
+    expect(
+      withFindings.filter((f) => f.detection !== 'threat-intel-match').map((f) => f.fingerprint),
+    ).toEqual(parse(without.stdout).map((f) => f.fingerprint));
   });
 
   test('an --inventory folder without inventory files exits 2', async () => {

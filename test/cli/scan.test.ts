@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { loadDetections } from '../../lib/detection/registry';
 import { generateFlowLogs, type InjectedAttack, type SynthResult } from '../../lib/local/synth';
 import { gzFiles, iso, jsonLines, readRecords, runCli } from './cli-helpers';
 
@@ -202,7 +203,7 @@ describe('flowwatch scan options', () => {
     const summary = lines[lines.length - 1]!;
     expect(summary).toMatch(
       new RegExp(
-        `${rows.length} findings .* from 9 detections \\| \\d+ files \\| [\\d,]+ records \\| 0 skipped`,
+        `${rows.length} findings .* from ${loadDetections().length} detections \\| \\d+ files \\| [\\d,]+ records \\| 0 skipped`,
       ),
     );
     expect(summary).toContain(`${data.records.toLocaleString('en-US')} records`);
