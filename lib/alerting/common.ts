@@ -113,17 +113,53 @@ export function formatValue(column: string, v: SqlValue): string {
   return String(v);
 }
 
-/** `srcaddr 203.0.113.9, dstport 22`: the key fields that identify the finding. */
-export function keyLine(f: Finding): string {
-  return Object.entries(f.keys)
-    .map(([k, v]) => `${k} ${formatValue(k, v)}`)
-    .join(', ');
+/**
+ * Result columns that name the entity behind a finding (from the ENI inventory): its owner type
+ * (docs/CONTEXT.md), id (instance id, load balancer name, ...) and Name tag.
+ */
+export const ENTITY_COLUMNS = ['entity_type', 'entity_id', 'entity_name'] as const;
+
+const OWNER_LABEL: Readonly<Record<string, string>> = {
+  ec2_instance: 'EC2 instance',
+  elb_alb: 'ALB',
+  elb_nlb: 'NLB',
+  elb_gwlb: 'Gateway Load Balancer',
+  elb_classic: 'Classic Load Balancer',
+  nat_gateway: 'NAT gateway',
+  vpc_endpoint: 'VPC endpoint',
+  rds: 'RDS database',
+  lambda: 'Lambda function',
+  eks: 'EKS',
+  efs: 'EFS',
+  transit_gateway: 'Transit gateway attachment',
+  api_gateway: 'API Gateway',
+  other: 'interface',
+};
+
+/** `EC2 instance i-0abc "web-1"`, or undefined when the finding names no entity. */
+export function entityLabel(f: Finding): string | undefined {
+  const [type, id, name] = ENTITY_COLUMNS.map((c) => f.row[c] ?? null);
+  if (type === null && id === null && name === null) return undefined;
+  const parts = [type === null ? 'entity' : (OWNER_LABEL[String(type)] ?? String(type))];
+  if (id !== null) parts.push(String(id));
+  if (name !== null) parts.push(`"${String(name)}"`);
+  return parts.join(' ');
 }
 
-/** The non-key result columns, as [column, display value] pairs. */
+/** `srcaddr 203.0.113.9, dstport 22`: the key fields, after the entity when one is known. */
+export function keyLine(f: Finding): string {
+  const keys = Object.entries(f.keys)
+    .map(([k, v]) => `${k} ${formatValue(k, v)}`)
+    .join(', ');
+  const entity = entityLabel(f);
+  return entity ? `${entity}: ${keys}` : keys;
+}
+
+/** The non-key result columns except the entity's (shown on its own), as [column, display value] pairs. */
 export function detailPairs(f: Finding): [string, string][] {
+  const entity = new Set<string>(ENTITY_COLUMNS);
   return Object.entries(f.row)
-    .filter(([k]) => !Object.hasOwn(f.keys, k))
+    .filter(([k]) => !Object.hasOwn(f.keys, k) && !entity.has(k))
     .map(([k, v]) => [k, formatValue(k, v)]);
 }
 

@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_SHOWN,
   type DetectionGroup,
   detailPairs,
+  entityLabel,
   formatValue,
   formatWindow,
   groupByDetection,
@@ -78,6 +79,8 @@ function groupText(g: DetectionGroup, maxShown: number): string {
     // First line carries the number; long key lists continue indented under it.
     const keyText = wrapItems(keys, 76 - 5, '', ', ').replace(/\n/g, '\n     ');
     lines.push(`${i + 1}. ${keyText}${label ? `  [${label}]` : ''}`);
+    const entity = entityLabel(f);
+    if (entity) lines.push(`     entity: ${entity}`);
     const details = detailPairs(f).map(([k, v]) => `${k}: ${v}`);
     if (details.length > 0) lines.push(wrapItems(details, 76, '     '));
     lines.push(`     fingerprint: ${f.fingerprint}`);

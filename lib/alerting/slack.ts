@@ -2,6 +2,7 @@ import {
   type AlertFinding,
   type DetectionGroup,
   detailPairs,
+  entityLabel,
   formatWindow,
   groupByDetection,
   highestSeverity,
@@ -38,9 +39,12 @@ function findingBlock(f: AlertFinding): Block {
   const details = detailPairs(f)
     .map(([k, v]) => `${slackEscape(k)}: ${slackEscape(v)}`)
     .join(' · ');
+  const entity = entityLabel(f);
   return {
     type: 'section',
-    text: mrkdwn(`${keys}${label ? `  _${slackEscape(label)}_` : ''}${details ? `\n${details}` : ''}`),
+    text: mrkdwn(
+      `${entity ? `*${slackEscape(entity)}*\n` : ''}${keys}${label ? `  _${slackEscape(label)}_` : ''}${details ? `\n${details}` : ''}`,
+    ),
   };
 }
 

@@ -182,3 +182,52 @@ describe('buildSnsMessage', () => {
     expect(s.email).toMatch(/\+\d+ more not shown/);
   });
 });
+
+describe('findings that name an entity', () => {
+  const tim = loadDetectionFile(join(DETECTIONS_DIR, 'threat-intel-match.sql'));
+  const row = (entity: Record<string, string | null>) =>
+    rowToFinding(
+      tim,
+      {
+        listed_addr: '198.51.100.66',
+        peer_addr: '10.0.1.5',
+        action: 'ACCEPT',
+        severity: 'high',
+        list_source: 'feodotracker',
+        bytes: 52000,
+        ...entity,
+      },
+      window,
+    );
+
+  it('puts the instance and its Name tag in the subject, email, Slack and Chatbot forms', () => {
+    // GIVEN a threat-intel finding whose interface the inventory attributes to an instance
+    const f = row({
+      entity_type: 'ec2_instance',
+      entity_id: 'i-0victim00000001',
+      entity_name: 'build-runner',
+    });
+    // WHEN formatted for each channel
+    const email = formatEmail([f]);
+    const slack = JSON.stringify(formatSlack([f]));
+    const chatbot = JSON.stringify(formatChatbot([f]));
+    // THEN each names the entity as a responder reads it, once, not as raw columns
+    const label = 'EC2 instance i-0victim00000001 "build-runner"';
+    expect(email.body).toContain(`     entity: ${label}`);
+    expect(email.body).not.toContain('entity_name');
+    expect(email.subject).toContain('EC2 instance i-0victim00000001');
+    expect(slack).toContain(`*EC2 instance i-0victim00000001 \\"build-runner\\"*`);
+    expect(chatbot).toContain('EC2 instance i-0victim00000001');
+    // AND the severity is the row's (the detection grades ACCEPT above REJECT)
+    expect(email.body).toContain('Severity  : HIGH');
+  });
+
+  it('labels load balancers and RDS interfaces by kind, and says nothing when no entity is known', () => {
+    const alb = formatEmail([row({ entity_type: 'elb_alb', entity_id: 'shop-alb', entity_name: null })]);
+    expect(alb.body).toContain('entity: ALB shop-alb\n');
+    const rds = formatEmail([row({ entity_type: 'rds', entity_id: null, entity_name: null })]);
+    expect(rds.body).toContain('entity: RDS database\n');
+    const none = formatEmail([row({ entity_type: null, entity_id: null, entity_name: null })]);
+    expect(none.body).not.toContain('entity:');
+  });
+});
