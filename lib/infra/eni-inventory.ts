@@ -1,4 +1,4 @@
-import { Aws, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -198,5 +198,16 @@ export class EniInventory extends Construct {
         retryAttempts: 4,
       }),
     );
+
+    // On the stack (not this construct) so the output keys stay readable.
+    new CfnOutput(Stack.of(this), 'InventoryFunctionName', {
+      value: this.function.functionName,
+      description: 'Lambda that snapshots the ENI inventory (invoke for a snapshot now)',
+    });
+    new CfnOutput(Stack.of(this), 'InventoryRoleArn', {
+      value: role.roleArn,
+      description:
+        'Role of the inventory Lambda: the principal member-account roles must trust (docs/DEPLOY.md)',
+    });
   }
 }

@@ -18,7 +18,7 @@ import { config, MAXIMAL, MINIMAL } from './fixtures';
  */
 const IGNORED_CFN_LINT_RULES = ['W3005'];
 
-/** A third shape: FlowWatch-created text flow logs for an organisation (several accounts, SSE-S3), Slack webhook only. */
+/** A third shape: FlowWatch-created text flow logs for an organisation (several accounts, SSE-S3), Slack webhook only, inventory with a member role. */
 const ORG_CREATE: FlowWatchConfigInput = {
   env: { account: '111111111111', region: 'eu-west-1' },
   source: {
@@ -33,6 +33,8 @@ const ORG_CREATE: FlowWatchConfigInput = {
   accounts: ['111111111111', '222222222222'],
   regions: ['eu-west-1', 'us-east-1'],
   alerts: { emails: [], slack: { webhookSecretName: 'flowwatch/slack' } },
+  // The inventory assuming a member role in 222222222222 (sts:AssumeRole on its exact ARN).
+  inventory: { enabled: true, memberRoleName: 'FlowWatchInventoryMember', externalId: 'flowwatch-7f3a' },
 };
 
 const CASES: [string, FlowWatchConfigInput][] = [

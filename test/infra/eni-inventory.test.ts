@@ -50,6 +50,16 @@ test('one context bucket, whether the inventory Lambda is enabled or not', () =>
 
 type Res = { Properties: Record<string, unknown> };
 
+function inventoryPolicyStatements(t: Template): Record<string, unknown>[] {
+  const [, fn] = inventoryFunction(t);
+  const roleRef = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify((p as Res).Properties.Roles).includes(roleRef),
+  ) as Res[];
+  expect(policies).toHaveLength(1);
+  return (policies[0]!.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+}
+
 function inventoryFunction(t: Template): [string, Res] {
   const fns = Object.entries(t.findResources('AWS::Lambda::Function')).filter(
     ([, f]) =>
@@ -94,6 +104,13 @@ test('the inventory function runs hourly from an EventBridge rule, failures to a
   const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
   expect(env[ENV.INVENTORY_ACCOUNT]).toBe('111111111111');
   expect(env[ENV.INVENTORY_BUCKET]).toEqual({ Ref: BUCKET });
+  // Covers the config's accounts and regions; no member role configured, so no role and no sts.
+  expect(env[ENV.INVENTORY_ACCOUNTS]).toBe('111111111111,222222222222,333333333333');
+  expect(env[ENV.INVENTORY_REGIONS]).toBe('eu-west-1,eu-central-1,us-east-1');
+  expect(env[ENV.INVENTORY_PARTITION]).toEqual({ Ref: 'AWS::Partition' });
+  expect(env[ENV.INVENTORY_MEMBER_ROLE]).toBeUndefined();
+  expect(env[ENV.INVENTORY_EXTERNAL_ID]).toBeUndefined();
+  expect(fn.Properties.Timeout).toBe(600);
   maximal.hasResourceProperties('AWS::Events::Rule', {
     ScheduleExpression: 'rate(1 hour)',
     State: 'ENABLED',
@@ -225,4 +242,87 @@ test('the inventory handler bundles (no DuckDB native binding) and loads in a fr
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+});
+
+describe('member accounts (inventory.memberRoleName)', () => {
+  const withRole = config({
+    ...MAXIMAL,
+    inventory: { enabled: true, memberRoleName: 'FlowWatchInventoryMember', externalId: 'flowwatch-7f3a' },
+  });
+  const t = Template.fromStack(buildApp(withRole, { context: { 'aws:cdk:bundling-stacks': [] } }).stack);
+  const roleArn = (account: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/FlowWatchInventoryMember`]],
+  });
+
+  test('sts:AssumeRole on the exact member role ARNs of the other accounts, nothing wider', () => {
+    const statements = inventoryPolicyStatements(t);
+    const assume = statements.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
+    expect(assume).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        // Not the deployment account (111111111111): its interfaces are described with the Lambda's own role.
+        Resource: [roleArn('222222222222'), roleArn('333333333333')],
+      },
+    ]);
+    expect(JSON.stringify(assume)).not.toContain('*');
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).sort();
+    expect(actions).toEqual(
+      [
+        'ec2:DescribeNetworkInterfaces',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:PutObject',
+        'sqs:SendMessage',
+        'sts:AssumeRole',
+      ].sort(),
+    );
+  });
+
+  test('outputs: the function name (on-demand runs) and its role ARN (the member roles trust it)', () => {
+    const [fnId, fn] = inventoryFunction(t);
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    t.hasOutput('InventoryFunctionName', { Value: { Ref: fnId } });
+    t.hasOutput('InventoryRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+    expect(Object.keys(minimal.findOutputs('*'))).not.toContain('InventoryRoleArn');
+  });
+
+  test('the Lambda gets the role name and external id', () => {
+    const [, fn] = inventoryFunction(t);
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ENV.INVENTORY_MEMBER_ROLE]).toBe('FlowWatchInventoryMember');
+    expect(env[ENV.INVENTORY_EXTERNAL_ID]).toBe('flowwatch-7f3a');
+  });
+
+  test('only the deployment account covered: a role name adds no sts permission', () => {
+    const single = config({
+      ...MINIMAL,
+      inventory: { enabled: true, memberRoleName: 'FlowWatchInventoryMember' },
+    });
+    const s = Template.fromStack(buildApp(single, { context: { 'aws:cdk:bundling-stacks': [] } }).stack);
+    expect(JSON.stringify(inventoryPolicyStatements(s))).not.toContain('sts:AssumeRole');
+  });
+
+  test('config: a member role that is not an IAM role name, or an external id without a role, is refused', () => {
+    expect(() =>
+      config({
+        ...MINIMAL,
+        inventory: {
+          enabled: true,
+          memberRoleName: 'arn:aws:iam::222222222222:role/FlowWatchInventoryMember',
+        },
+      }),
+    ).toThrow(
+      /inventory\.memberRoleName.*an IAM role name \(1-64 letters, digits or \+=,\.@-_ characters; not an ARN, no path\)/s,
+    );
+    expect(() =>
+      config({ ...MINIMAL, inventory: { enabled: true, memberRoleName: 'x'.repeat(65) } }),
+    ).toThrow(/inventory\.memberRoleName/);
+    expect(() => config({ ...MINIMAL, inventory: { enabled: true, externalId: 'flowwatch-7f3a' } })).toThrow(
+      'inventory.externalId: only used when assuming inventory.memberRoleName',
+    );
+    expect(() =>
+      config({ ...MINIMAL, inventory: { enabled: true, memberRoleName: 'Ok', externalId: 'has space' } }),
+    ).toThrow(/inventory\.externalId.*sts:ExternalId/s);
+  });
 });
