@@ -98,6 +98,8 @@ export interface SynthResult {
   readonly attacks: InjectedAttack[];
   /** Per (account, region): the approved DNS resolver addresses of that VPC. */
   readonly dnsResolvers: readonly string[];
+  /** The network per (account, region): its interfaces, for an ENI inventory that matches the records. */
+  readonly topology: readonly Stream[];
 }
 
 function pad(n: number, w = 2): string {
@@ -279,6 +281,7 @@ export async function generateFlowLogs(options: SynthOptions): Promise<SynthResu
     regions,
     attacks: injected.map((a) => a.attack).sort((x, y) => x.start - y.start),
     dnsResolvers: streams.flatMap(approvedResolvers),
+    topology: streams,
   };
 }
 

@@ -1,14 +1,19 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_INTERNAL_CIDRS, parseCidr } from '../../lib/detection/cidr';
 import type { Row, SqlParam } from '../../lib/detection/engine';
 import { toJson } from '../../lib/detection/finding';
-import { QUERIES_DIR, splitHeader } from '../../lib/detection/registry';
+import {
+  INVENTORY_LOOKBACK_SECONDS,
+  inventoryDt,
+  QUERIES_DIR,
+  splitHeader,
+} from '../../lib/detection/registry';
 import { parseSqlTemplate, type RenderedSql, renderSqlTemplate } from '../../lib/detection/sql-template';
 import { TrinoEngine } from '../../lib/detection/trino-engine';
 import { formatDt } from '../../lib/detection/window';
-import { type GlueTableInput, registerGlueTable } from './glue-table';
+import { type GlueTableInput, registerGlueTable, tableDir } from './glue-table';
 import { synthesizedTables } from './synth-tables';
 import { trinoFromEnv, trinoVersion } from './trino-server';
 
@@ -30,14 +35,45 @@ export function flowLogsGlueTable(format: 'parquet' | 'text'): GlueTableInput {
   return synthesizedTables()[format];
 }
 
-/** Register `table` under `schema`, reading from `bucket`, and return an engine whose default schema it is. */
+/** The context tables as synthesized: `eni_inventory` (JSON lines, projected) and `threat_intel`. */
+export function contextGlueTables(): GlueTableInput[] {
+  const t = synthesizedTables();
+  return [t.eniInventory, t.threatIntel];
+}
+
+/**
+ * Register the context tables under `schema`, reading from `bucket` (empty folders are created,
+ * so an unpartitioned table without files reads as empty). `eniInventory` replaces the
+ * synthesized inventory table (e.g. its Parquet variant).
+ */
+export async function registerContextTables(
+  schema: string,
+  bucket: string,
+  o: { eniInventory?: GlueTableInput } = {},
+): Promise<void> {
+  const { url, fsRoot } = trinoFromEnv();
+  const version = await trinoVersion(url);
+  const [inventory, threatIntel] = contextGlueTables();
+  for (const t of [o.eniInventory ?? inventory!, threatIntel!]) {
+    mkdirSync(tableDir(fsRoot, t, bucket), { recursive: true });
+    registerGlueTable(fsRoot, schema, t, { trinoVersion: version, bucket });
+  }
+}
+
+/**
+ * Register `table` under `schema`, reading from `bucket`, with the context tables beside it
+ * (detections and saved queries join them, as on Athena where they always exist), and return
+ * an engine whose default schema it is.
+ */
 export async function trinoTable(
   schema: string,
   table: GlueTableInput,
   bucket: string,
+  context: { eniInventory?: GlueTableInput } = {},
 ): Promise<TrinoEngine> {
   const { url, fsRoot } = trinoFromEnv();
   registerGlueTable(fsRoot, schema, table, { trinoVersion: await trinoVersion(url), bucket });
+  await registerContextTables(schema, bucket, context);
   return new TrinoEngine({ url, catalog: 'hive', schema, partitionGranularity: 'hour' });
 }
 
@@ -82,6 +118,7 @@ export function builtinValues(start: number, end: number): Record<string, SqlPar
     window_end: end,
     dt_start: formatDt(start, 'hour'),
     dt_end: formatDt(end + HOUR, 'hour'),
+    inventory_dt_start: inventoryDt(start - INVENTORY_LOOKBACK_SECONDS),
   };
 }
 

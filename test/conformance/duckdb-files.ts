@@ -1,4 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ensureContextTables } from '../../lib/context/context-tables';
+import { loadInventory } from '../../lib/context/inventory-store';
+import { loadThreatIntel, type ThreatIntelRecord } from '../../lib/context/threat-intel';
 import { DuckDbEngine } from '../../lib/detection/duckdb-engine';
 import { type LoadReport, loadFlowLogs } from '../../lib/local/loader';
 
@@ -21,14 +24,22 @@ export function deliveredFile(path: string): DeliveredFile {
   return { path, account: m[1]!, region: m[2]!, dt: `${m[3]}/${m[4]}/${m[5]}/${m[6]}` };
 }
 
+/** Context for the DuckDB side: the inventory files Trino reads, and the threat-intel records of its table files. */
+export interface DuckDbContext {
+  readonly inventory?: readonly string[];
+  readonly threatIntel?: readonly ThreatIntelRecord[];
+}
+
 /**
  * DuckDB over exactly these files, read by the local reader the CLI uses (lib/local/loader.ts),
  * behind the DuckDB engine with its Trino-compat macros. The reader takes partition values from
  * the S3 key, as Athena's projection does. Returns its load report too (issues must be empty
- * for well-formed files).
+ * for well-formed files). The context tables exist as in a CLI session (empty unless given);
+ * the inventory keeps every snapshot, as the Athena table does (queries pick the latest).
  */
 export async function duckDbOverFiles(
   files: readonly DeliveredFile[],
+  context: DuckDbContext = {},
 ): Promise<DuckDbEngine & { readonly report: LoadReport }> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
@@ -36,6 +47,10 @@ export async function duckDbOverFiles(
     conn,
     files.map((f) => f.path),
   );
+  if (context.inventory && context.inventory.length > 0)
+    await loadInventory(conn, context.inventory, { allSnapshots: true });
+  if (context.threatIntel) await loadThreatIntel(conn, context.threatIntel);
+  await ensureContextTables(conn);
   const engine = await DuckDbEngine.create(conn);
   return Object.assign(engine, { report });
 }

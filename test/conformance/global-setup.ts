@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerContextTables } from './conformance-data';
 import { OWNED_TABLES_ENV, TABLES_ENV, writeSynthesizedTables } from './synth-tables';
 import { FS_ROOT_ENV, RUN_DIR_ENV, startTrino, URL_ENV } from './trino-server';
 
@@ -18,10 +19,14 @@ export default async function globalSetup(): Promise<void> {
       `\nconformance: Glue tables synthesized in ${Math.round(performance.now() - started)} ms\n`,
     );
   }
-  if (process.env[URL_ENV] && process.env[FS_ROOT_ENV]) return;
-  const { handle, runDir, startupMs } = startTrino();
-  process.env[URL_ENV] = handle.url;
-  process.env[FS_ROOT_ENV] = handle.fsRoot;
-  process.env[RUN_DIR_ENV] = runDir;
-  process.stderr.write(`\nconformance: Trino at ${handle.url}, ready in ${startupMs} ms\n`);
+  if (!process.env[URL_ENV] || !process.env[FS_ROOT_ENV]) {
+    const { handle, runDir, startupMs } = startTrino();
+    process.env[URL_ENV] = handle.url;
+    process.env[FS_ROOT_ENV] = handle.fsRoot;
+    process.env[RUN_DIR_ENV] = runDir;
+    process.stderr.write(`\nconformance: Trino at ${handle.url}, ready in ${startupMs} ms\n`);
+  }
+  // Queries that name no schema run in `default` (the detection fixtures): the context tables
+  // exist there too, empty, as they always exist in the deployed Glue database.
+  await registerContextTables('default', 'conf-default');
 }

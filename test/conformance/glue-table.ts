@@ -94,6 +94,8 @@ function trinoStorageFormat(t: GlueTableInput): string {
       'org.apache.hadoop.mapred.TextInputFormat',
     ],
     ORC: ['org.apache.hadoop.hive.ql.io.orc.OrcSerde', 'org.apache.hadoop.hive.ql.io.orc.OrcInputFormat'],
+    // The context tables' JSON lines: Athena's OpenX JSON SerDe, which Trino's Hive connector reads as OPENX_JSON.
+    OPENX_JSON: ['org.openx.data.jsonserde.JsonSerDe', 'org.apache.hadoop.mapred.TextInputFormat'],
   };
   for (const [name, [s, i]] of Object.entries(known)) if (s === serde && i === input) return name;
   throw new Error(`Glue table '${t.Name}': SerDe ${serde} with ${input} has no Trino equivalent here`);
@@ -120,6 +122,32 @@ export function logsRoot(fsRoot: string, t: GlueTableInput, bucket: string): str
       `Glue table '${t.Name}': Location ${t.StorageDescriptor.Location} does not end in AWSLogs/`,
     );
   return join(bucketDir(fsRoot, bucket), m[1]!);
+}
+
+/** The local folder of table `t`'s Location when its bucket is laid out in `bucket`. */
+export function tableDir(fsRoot: string, t: GlueTableInput, bucket: string): string {
+  const m = /^s3:\/\/[^/]+\/(.*?)\/?$/.exec(t.StorageDescriptor.Location);
+  if (!m)
+    throw new Error(
+      `Glue table '${t.Name}': Location ${t.StorageDescriptor.Location} is not an s3:// folder`,
+    );
+  return join(bucketDir(fsRoot, bucket), m[1]!);
+}
+
+/**
+ * The same table over Parquet files (same columns, partitions and projection): what the table
+ * would be if the inventory were written as Parquet, which writeInventory can do.
+ */
+export function withParquetStorage(t: GlueTableInput): GlueTableInput {
+  return {
+    ...t,
+    StorageDescriptor: {
+      ...t.StorageDescriptor,
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    },
+  };
 }
 
 /** The same table for a flow log whose LogFormat lists other fields, as synth would generate it. */

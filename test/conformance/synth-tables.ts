@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config/load';
+import { ENI_INVENTORY_TABLE } from '../../lib/context/inventory-store';
+import { THREAT_INTEL_TABLE } from '../../lib/context/threat-intel';
 import { FLOWWATCH_FIELDS } from '../../lib/detection/fields';
 import { synthTemplates } from '../../lib/infra/synth';
 import { type GlueTableInput, glueTablesFromTemplate } from './glue-table';
@@ -9,7 +11,8 @@ import { type GlueTableInput, glueTablesFromTemplate } from './glue-table';
 /**
  * The flow_logs Glue tables exactly as `cdk synth` declares them, for the two ways FlowWatch
  * reads flow logs: Parquet flow logs it creates, and existing text flow logs in another
- * bucket (here with every v2-v5 field, the order the synthetic generator writes). Synthesis
+ * bucket (here with every v2-v5 field, the order the synthetic generator writes); and the
+ * context tables (`eni_inventory`, `threat_intel`), which every deployment has. Synthesis
  * takes ~20 s per config on two cores, so globalSetup does it once and leaves the TableInputs
  * in a JSON file named by FLOWWATCH_CONFORMANCE_TABLES.
  */
@@ -31,6 +34,9 @@ export interface SynthesizedTables {
   readonly text: GlueTableInput;
   /** The named queries of the Parquet deployment (saved queries and per-detection investigation queries). */
   readonly namedQueries: readonly NamedQuery[];
+  /** The context tables of the Parquet deployment (issue 7): `eni_inventory` and `threat_intel`. */
+  readonly eniInventory: GlueTableInput;
+  readonly threatIntel: GlueTableInput;
 }
 
 const COMMON = {
@@ -42,6 +48,7 @@ const COMMON = {
 
 interface Synthesized {
   readonly table: GlueTableInput;
+  readonly tables: GlueTableInput[];
   readonly namedQueries: NamedQuery[];
 }
 
@@ -69,7 +76,7 @@ function synthesize(config: unknown, origin: string): Synthesized {
         return { name: p.Name, queryString: p.QueryString };
       }),
   );
-  return { table, namedQueries };
+  return { table, tables, namedQueries };
 }
 
 export function synthesizeTables(): SynthesizedTables {
@@ -91,7 +98,18 @@ export function synthesizeTables(): SynthesizedTables {
     },
     'conformance (existing, text)',
   );
-  return { parquet: parquet.table, text: text.table, namedQueries: parquet.namedQueries };
+  const named = (name: string) => {
+    const t = parquet.tables.find((x) => x.Name === name);
+    if (!t) throw new Error(`conformance (create, parquet): the synthesized templates have no ${name} table`);
+    return t;
+  };
+  return {
+    parquet: parquet.table,
+    text: text.table,
+    namedQueries: parquet.namedQueries,
+    eniInventory: named(ENI_INVENTORY_TABLE),
+    threatIntel: named(THREAT_INTEL_TABLE),
+  };
 }
 
 /** Synthesize once per run and return the file the tests read. */
