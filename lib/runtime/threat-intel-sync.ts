@@ -186,21 +186,19 @@ export async function syncThreatIntel(
       const etag = bareEtag(obj.ETag) || src.etag;
       const bytes = await obj.Body!.transformToByteArray();
       const parsed = parseThreatIntel(decodeThreatIntelBytes(bytes, file), { file });
-      const summary = {
-        list: file,
-        format: parsed.format,
-        entries: parsed.records.length,
-        skipped: parsed.issues.length,
-        duplicates: parsed.duplicates,
-        ...(parsed.issues.length > 0
-          ? { issues: parsed.issues.slice(0, MAX_ISSUES_LOGGED).map(formatIssue) }
-          : {}),
-      };
       const counts = {
         format: parsed.format,
         entries: parsed.records.length,
         skipped: parsed.issues.length,
         duplicates: parsed.duplicates,
+      };
+      // What is logged: the counts, and the first issues as `file:line: message`.
+      const summary = {
+        list: file,
+        ...counts,
+        ...(parsed.issues.length > 0
+          ? { issues: parsed.issues.slice(0, MAX_ISSUES_LOGGED).map(formatIssue) }
+          : {}),
       };
       if (parsed.records.length === 0 && parsed.issues.length > 0) {
         // Every line refused: most likely the provider changed its format. Keeping the last good
