@@ -223,7 +223,7 @@ test('GIVEN every saved query WHEN run on both engines with the same bound value
     'internal-services-from-outside': 3,
     'database-data-to-outside': 2,
     'threat-intel-traffic': 3,
-    'load-balancer-targets': 3,
+    'load-balancer-targets': 4,
     'instance-load-balancers': 3,
   };
   const queries = savedQueryFiles();

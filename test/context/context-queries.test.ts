@@ -190,7 +190,7 @@ test('threat-intel-traffic: ACCEPTed first, each with its list entry and the loc
     expect(listed).not.toContain(a);
 });
 
-test('load-balancer-targets: each LB with its targets named in the same VPC, latest snapshot', async () => {
+test('load-balancer-targets: each LB with its targets named in the same VPC, from either side of the connection', async () => {
   const rows = await run('load-balancer-targets');
   expect(
     pick(rows, [
@@ -201,14 +201,50 @@ test('load-balancer-targets: each LB with its targets named in the same VPC, lat
       'target_owner_type',
       'target_instance_id',
       'target_name_tag',
-      'lb_interfaces',
+      'seen_on',
       'flows',
       'bytes',
     ]),
   ).toEqual([
-    ['elb_nlb', 'api-nlb', '10.0.4.4', 9000, null, null, null, 1, 1, 700],
-    ['elb_alb', 'orders-alb', '10.0.1.10', 8080, 'ec2_instance', 'i-0web0000000000001', 'web-1', 1, 2, 4000],
-    ['elb_alb', 'orders-alb', '10.0.1.11', 8080, 'ec2_instance', 'i-0web0000000000002', 'web-2', 1, 1, 2500],
+    // logged only on web-1's interface (the NLB's own log of it is not in the fixture)
+    [
+      'elb_nlb',
+      'api-nlb',
+      '10.0.1.10',
+      9000,
+      'ec2_instance',
+      'i-0web0000000000001',
+      'web-1',
+      'target',
+      1,
+      800,
+    ],
+    ['elb_nlb', 'api-nlb', '10.0.4.4', 9000, null, null, null, 'load_balancer', 1, 700],
+    // logged on both sides: the ALB's record has 2 flows and 4000 bytes, web-1's 1 and 2000; not summed
+    [
+      'elb_alb',
+      'orders-alb',
+      '10.0.1.10',
+      8080,
+      'ec2_instance',
+      'i-0web0000000000001',
+      'web-1',
+      'both',
+      2,
+      4000,
+    ],
+    [
+      'elb_alb',
+      'orders-alb',
+      '10.0.1.11',
+      8080,
+      'ec2_instance',
+      'i-0web0000000000002',
+      'web-2',
+      'both',
+      1,
+      2500,
+    ],
   ]);
   // Look-alikes: the ALB answering a client (10.0.5.5), a target's reply to the ALB, other-1 in VPC B.
   expect(rows.some((r) => r.target_addr === '10.0.5.5' || r.target_addr === '10.0.0.10')).toBe(false);

@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ensureContextTables } from '../../lib/context/context-tables';
+import { ipv4ToIntSql } from '../../lib/context/threat-intel';
 import { DEFAULT_INTERNAL_CIDRS, parseCidr } from '../../lib/detection/cidr';
 import { DuckDbEngine } from '../../lib/detection/duckdb-engine';
 import type { Row, SqlParam } from '../../lib/detection/engine';
@@ -154,6 +155,24 @@ describe('rendering for Athena named queries', () => {
     expect(sql).toContain('? IN (dstaddr, pkt_dstaddr)');
     expect(sql).toMatch(/^-- flowwatch-traffic-to-destination: /);
     expect(sql).toContain('-- Athena asks for: destination_addr (');
+  });
+
+  test('context queries: eni_inventory bounded a week before the window, ipv4_to_int expanded (not a CIDR test)', () => {
+    const { sql, prompts } = renderSavedQueryForAthena(byName('instance-load-balancers'), opts);
+    expect(prompts).toEqual([]);
+    // 24 h of lookback plus the detections' week of inventory lookback, in the inventory's hourly dt format
+    expect(sql).toContain(
+      "WHERE dt >= date_format((current_timestamp AT TIME ZONE 'UTC') - interval '192' hour, '%Y/%m/%d/%H')",
+    );
+    const d = loadDetections().find((x) => x.body.includes('{{ ipv4_to_int('));
+    expect(d).toBeDefined();
+    const inv = renderSavedQueryForAthena(investigationQuery(d!), opts).sql;
+    const columns = d!.template.flatMap((p) =>
+      p.kind === 'macro' && p.fn === 'ipv4_to_int' ? [p.column] : [],
+    );
+    expect(columns.length).toBeGreaterThan(0);
+    for (const c of columns) expect(inv).toContain(ipv4ToIntSql(c));
+    expect(inv).not.toContain('{{');
   });
 
   test('investigation queries inline the configured thresholds as numbers', () => {
