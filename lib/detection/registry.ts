@@ -53,6 +53,22 @@ export interface Detection {
   readonly suppressionSeconds: number;
 }
 
+/** Context tables (docs/CONTEXT.md) a detection may join, beside flow_logs. */
+export const CONTEXT_TABLES = ['eni_inventory', 'threat_intel'] as const;
+export type ContextTable = (typeof CONTEXT_TABLES)[number];
+
+/**
+ * The context tables a detection's SQL reads (comments and string literals ignored), so its
+ * Lambda is granted exactly those tables and no others.
+ */
+export function referencedContextTables(d: Pick<Detection, 'body'>): ContextTable[] {
+  const code = d.body
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/'(?:[^']|'')*'/g, "''");
+  return CONTEXT_TABLES.filter((t) => new RegExp(`\\b${t}\\b`).test(code));
+}
+
 export class DetectionFileError extends Error {
   constructor(
     readonly path: string,

@@ -51,10 +51,15 @@ export class FlowLogCatalog extends Construct {
 
   /** ARNs a reader needs for glue:GetTable on flow_logs: catalog, database, table. */
   get readArns(): string[] {
+    return this.tableReadArns(FLOW_LOGS_TABLE_NAME);
+  }
+
+  /** ARNs a reader needs for glue:GetTable on one table of this database (a context table). */
+  tableReadArns(tableName: string): string[] {
     return [
       this.arn('catalog'),
       this.arn(`database/${this.databaseName}`),
-      this.arn(`table/${this.databaseName}/${FLOW_LOGS_TABLE_NAME}`),
+      this.arn(`table/${this.databaseName}/${tableName}`),
     ];
   }
 }

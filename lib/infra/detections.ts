@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -11,6 +12,7 @@ import type { DeployedDetection } from '../config/load';
 import { ENV } from '../constants/env';
 import { METRICS } from '../constants/metrics';
 import type { Cidr } from '../detection/cidr';
+import { type ContextTable, referencedContextTables } from '../detection/registry';
 import { deadLetterQueue } from './alerting';
 import type { FlowWatchAthena } from './athena';
 import type { FlowLogCatalog } from './catalog';
@@ -37,6 +39,12 @@ export interface DetectionsProps {
   readonly alertTopic: sns.ITopic;
   readonly alertKey: kms.IKey;
   readonly chatbotEnabled: boolean;
+  /** Where the context tables' files live: each detection joining one may read it, no other. */
+  readonly context: {
+    readonly bucket: s3.IBucket;
+    /** Key prefix of each context table in the bucket (ending in /). */
+    readonly prefixes: Readonly<Record<ContextTable, string>>;
+  };
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -104,6 +112,11 @@ export class Detections extends Construct {
       fn.bindWorkgroup(props.athena);
       fn.bindFlowLogTable(props.catalog, props.source, props.granularity);
       fn.bindDedupeTable(this.dedupeTable, DEDUPE_PENDING_INDEX);
+      fn.bindContextTables(
+        props.catalog,
+        props.context.bucket,
+        referencedContextTables(d.detection).map((name) => ({ name, prefix: props.context.prefixes[name] })),
+      );
 
       const rule = new events.Rule(this, `${d.id}Schedule`, {
         description: `FlowWatch: runs detection ${d.id}`,

@@ -6,10 +6,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../constants/env';
+import { LAMBDA_EXTERNAL_MODULES } from '../constants/lambda';
 import { METRICS } from '../constants/metrics';
 import { PACKAGE_ROOT } from '../detection/registry';
 import type { FlowWatchAthena } from './athena';
@@ -98,8 +100,7 @@ export class FlowWatchFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // The Node.js 24 runtime ships AWS SDK v3; bundling it would only add size and cold start.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...LAMBDA_EXTERNAL_MODULES],
         // The detection runner reads its SQL from files at run time, so they ride along in the bundle.
         commandHooks: {
           beforeBundling: () => [],
@@ -165,6 +166,42 @@ export class FlowWatchFunction extends NodejsFunction {
     );
     if (source.keyArn)
       this.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [source.keyArn] }));
+  }
+
+  /**
+   * Read context tables (eni_inventory, threat_intel) a detection joins: Glue read on those
+   * tables only, S3 read on their prefixes of the context bucket only (SSE-S3, no key to grant).
+   */
+  bindContextTables(
+    catalog: FlowLogCatalog,
+    bucket: s3.IBucket,
+    tables: readonly { readonly name: string; readonly prefix: string }[],
+  ): void {
+    if (tables.length === 0) return;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+        resources: [...new Set(tables.flatMap((t) => catalog.tableReadArns(t.name)))],
+      }),
+    );
+    const objects = tables.map((t) => `${bucket.bucketArn}/${t.prefix}*`);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+    for (const o of objects)
+      acknowledgeWildcardResource(
+        this.role!,
+        o,
+        "Read-only access to a context table's objects (snapshot and list file names are not known in advance).",
+      );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': tables.map((t) => `${t.prefix}*`) } },
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+    );
   }
 
   /** Dedupe state: env DEDUPE_TABLE, item read/write and queries on the pending index only. */

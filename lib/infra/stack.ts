@@ -4,6 +4,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { FlowWatchConfig } from '../config/load';
+import { INVENTORY_PREFIX } from '../context/inventory-layout';
+import { THREAT_INTEL_TABLE_PREFIX } from '../context/threat-intel-layout';
 import { Alerting } from './alerting';
 import { FlowWatchAthena } from './athena';
 import { FlowLogCatalog } from './catalog';
@@ -128,21 +130,6 @@ export class FlowWatchStack extends Stack {
       removalPolicy,
     });
 
-    this.detections = new Detections(this, 'Detections', {
-      detections: c.enabledDetections,
-      internalCidrs: c.internalCidrList,
-      granularity: c.partitionGranularity,
-      deliveryDelaySeconds: c.deliveryDelaySeconds,
-      athena: this.athena,
-      catalog: this.catalog,
-      source: this.source,
-      alertTopic: this.alerting.topic,
-      alertKey: this.alerting.key,
-      chatbotEnabled: c.alerts.slack?.chatbot !== undefined,
-      logRetention,
-      removalPolicy,
-    });
-
     this.contextBucket = new ContextBucket(this, 'ContextBucket', {
       inventoryExpirationDays: c.retention.flowLogDays,
       accessLogs,
@@ -176,6 +163,25 @@ export class FlowWatchStack extends Stack {
         logRetention,
         removalPolicy,
       });
+
+    this.detections = new Detections(this, 'Detections', {
+      detections: c.enabledDetections,
+      internalCidrs: c.internalCidrList,
+      granularity: c.partitionGranularity,
+      deliveryDelaySeconds: c.deliveryDelaySeconds,
+      athena: this.athena,
+      catalog: this.catalog,
+      source: this.source,
+      alertTopic: this.alerting.topic,
+      alertKey: this.alerting.key,
+      chatbotEnabled: c.alerts.slack?.chatbot !== undefined,
+      context: {
+        bucket: this.contextBucket,
+        prefixes: { eni_inventory: `${INVENTORY_PREFIX}/`, threat_intel: THREAT_INTEL_TABLE_PREFIX },
+      },
+      logRetention,
+      removalPolicy,
+    });
 
     const dlqs = new Map([['Detections', this.detections.deadLetterQueue]]);
     if (this.inventory) dlqs.set('Inventory', this.inventory.deadLetterQueue);
