@@ -3,12 +3,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ENV } from '../lib/constants/env';
+import { LAMBDA_EXTERNAL_MODULES } from '../lib/constants/lambda';
 import { median } from './proc';
 
 /**
  * esbuild options as lib/infra/function.ts (FlowWatchFunction, a NodejsFunction) bundles each
  * function: CommonJS, target node24 (CDK derives it from Runtime.NODEJS_24_X), minified, source
- * map without sourcesContent written beside the bundle (excluded from the size), and `@aws-sdk/*`
+ * map without sourcesContent written beside the bundle (excluded from the size), and `@aws-sdk/client-*`
  * external because the Node.js 24 runtime ships SDK v3. Keep in step with that file.
  */
 export interface LambdaBundling {
@@ -24,7 +25,7 @@ export const CDK_BUNDLING: LambdaBundling = {
   sourcemap: true,
   target: 'node24',
   format: 'cjs',
-  external: ['@aws-sdk/*'],
+  external: [...LAMBDA_EXTERNAL_MODULES],
 };
 
 /**

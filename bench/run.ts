@@ -523,7 +523,7 @@ async function main(): Promise<void> {
       }
       log('');
       log(
-        '## Lambda bundles (esbuild as lib/infra/function.ts bundles: minified, cjs, node24, @aws-sdk/* external; .map excluded)',
+        '## Lambda bundles (esbuild as lib/infra/function.ts bundles: minified, cjs, node24, @aws-sdk/client-* external; .map excluded)',
       );
       log(
         table([

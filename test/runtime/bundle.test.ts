@@ -8,6 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { ENV } from '../../lib/constants/env';
+import { LAMBDA_EXTERNAL_MODULES } from '../../lib/constants/lambda';
 import { type Moto, startMoto } from '../helpers/moto';
 import { createAwsFixture } from './aws-fixture';
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
       target: 'node20',
       format: 'cjs',
       minify: true,
-      external: ['@aws-sdk/*'],
+      external: [...LAMBDA_EXTERNAL_MODULES],
       outfile: join(out, fn, 'index.js'),
       logLevel: 'silent',
     });
