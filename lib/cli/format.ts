@@ -1,3 +1,4 @@
+import { ENTITY_COLUMNS, entityLabel } from '../alerting/common';
 import type { SqlValue } from '../detection/engine';
 import type { Finding } from '../detection/finding';
 import { humanBytes } from '../detection/human-units';
@@ -122,13 +123,33 @@ const DETAIL_ORDER = [
 ];
 const MAX_DETAILS = 4;
 
+/**
+ * The entity behind a finding (`EC2 instance i-0abc "web-1"`, from the ENI inventory), unless it
+ * only repeats a key (an instance id without a Name tag).
+ */
+function entityText(f: Finding): string | undefined {
+  const id = f.row.entity_id;
+  const named = f.row.entity_name !== null && f.row.entity_name !== undefined;
+  if (
+    !named &&
+    id !== null &&
+    id !== undefined &&
+    Object.values(f.keys).some((v) => String(v) === String(id))
+  )
+    return undefined;
+  return entityLabel(f);
+}
+
 export function findingDetails(f: Finding): string {
-  const cols = Object.keys(f.row).filter((k) => !Object.hasOwn(f.keys, k));
+  const entity = new Set<string>(ENTITY_COLUMNS);
+  const cols = Object.keys(f.row).filter((k) => !Object.hasOwn(f.keys, k) && !entity.has(k));
   const ranked = [
     ...DETAIL_ORDER.filter((k) => cols.includes(k)),
-    ...cols.filter((k) => !DETAIL_ORDER.includes(k) && !/(^|_)seen$/.test(k)),
+    // A result's own severity column repeats the SEVERITY column.
+    ...cols.filter((k) => !DETAIL_ORDER.includes(k) && k !== 'severity' && !/(^|_)seen$/.test(k)),
   ].slice(0, MAX_DETAILS);
-  return ranked.map((k) => `${k}=${cellValue(k, f.row[k])}`).join(' ');
+  const label = entityText(f);
+  return [...(label ? [label] : []), ...ranked.map((k) => `${k}=${cellValue(k, f.row[k])}`)].join(' ');
 }
 
 function keyText(f: Finding): string {
