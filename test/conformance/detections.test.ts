@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { writeInventorySnapshot } from '../../lib/context/inventory-store';
+import { parseThreatIntel, type ThreatIntelRecord } from '../../lib/context/threat-intel';
 import type { DuckDbEngine } from '../../lib/detection/duckdb-engine';
 import type { QueryEngine } from '../../lib/detection/engine';
 import { type Finding, toJson } from '../../lib/detection/finding';
@@ -17,6 +19,7 @@ import {
   savedQueryFiles,
   trinoTable,
 } from './conformance-data';
+import { inventoryRoot, synthInventory, writeThreatIntelTableFile } from './context-data';
 import { deliveredFile, duckDbOverFiles } from './duckdb-files';
 import { bucketDir, logsRoot } from './glue-table';
 import { ACCOUNTS, REGIONS, synthesizedTables } from './synth-tables';
@@ -27,7 +30,8 @@ import { trinoFromEnv } from './trino-server';
  * Lambda binds them, on Trino (Athena engine v3's engine) over the Glue table definition, in
  * both formats AWS delivers (text .log.gz with a header line, Parquet), compared with DuckDB
  * over the very same files. Synthetic data: 2 accounts x 2 regions, 5-minute files in hourly
- * prefixes, every attack the generator knows injected.
+ * prefixes, every attack the generator knows injected; beside it the context tables' files (an
+ * ENI inventory snapshot of the synthetic network, threat-intel lists naming three attackers).
  *
  * Athena behaviour Trino cannot reproduce here (see docs/ATHENA-CONFORMANCE.md):
  * - S3 vs local disk: Trino reads `local:///s3/<bucket>/...` instead of `s3://<bucket>/...`;
@@ -67,7 +71,20 @@ beforeAll(async () => {
   });
   attacks = synth.attacks;
   detections = loadDetections();
-  const local = await duckDbOverFiles(synth.files.map(deliveredFile));
+  // AND the context tables' files in each bucket: an inventory snapshot of the synthetic network
+  // at the data's first hour, and threat-intel lists naming three of the attackers
+  const inventory = synthInventory(synth.topology, start);
+  for (const b of ['conf-text', 'conf-parquet']) {
+    await writeInventorySnapshot(inventory, inventoryRoot(fsRoot, b), {
+      snapshotTime: start,
+      format: 'jsonl.gz',
+    });
+    for (const l of THREAT_LISTS) writeThreatIntelTableFile(fsRoot, b, l.file, listRecords(l));
+  }
+  const local = await duckDbOverFiles(synth.files.map(deliveredFile), {
+    inventory: [inventoryRoot(fsRoot, 'conf-text')],
+    threatIntel: THREAT_LISTS.flatMap(listRecords),
+  });
   // The local reader took every file whole: nothing skipped that Trino would read.
   expect(local.report.issues).toEqual([]);
   expect(local.report.rows).toBe(synth.records);
@@ -89,6 +106,42 @@ afterAll(async () => {
     );
 });
 
+/** Lists naming the exfiltration drop (Feodo-style, port 443), the scanner, and a /25 around the database thief. */
+const THREAT_LISTS = [
+  {
+    file: 'ipblocklist.csv',
+    text: `"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"\n"2026-01-01 00:00:00","${ATTACKERS.exfilDrop}","443","online","2026-01-15","QakBot"\n`,
+  },
+  { file: 'own-blocklist.txt', text: `${ATTACKERS.scanner}\n` },
+  { file: 'drop.txt', text: '203.0.113.128/25 ; SBL000001\n' },
+];
+
+function listRecords(l: { file: string; text: string }): ThreatIntelRecord[] {
+  const parsed = parseThreatIntel(l.text, { file: l.file });
+  expect([l.file, parsed.issues]).toEqual([l.file, []]);
+  return parsed.records;
+}
+
+/** IPv4 as an unsigned integer (the lists above are IPv4). */
+const ipv4 = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/**
+ * Detections that should report an attack: its own, those it legitimately trips, and
+ * threat-intel-match when one of its addresses is on the lists above.
+ */
+function detectedBy(a: InjectedAttack): string[] {
+  const entries = THREAT_LISTS.flatMap(listRecords);
+  const listed = [a.keys.srcaddr, a.keys.dstaddr].some(
+    (x) =>
+      typeof x === 'string' &&
+      !x.includes(':') &&
+      entries.some(
+        (e) => e.ip_start !== null && e.ip_end !== null && ipv4(x) >= e.ip_start && ipv4(x) <= e.ip_end,
+      ),
+  );
+  return [a.detection, ...a.alsoDetectedBy, ...(listed ? ['threat-intel-match'] : [])];
+}
+
 /** The window a scheduled run covering the attack would use: its lookback, ending after the attack. */
 function windowFor(d: Detection, a: InjectedAttack): TimeWindow {
   const end = Math.ceil((a.end + 1) / 900) * 900;
@@ -109,7 +162,7 @@ async function run(engine: QueryEngine, ds: readonly Detection[], w: TimeWindow)
 
 test('GIVEN the synthetic data WHEN generated THEN every detection has an injected attack to find', () => {
   // Without this the comparisons below could pass on empty results.
-  const covered = new Set<string>(attacks.flatMap((a) => [a.detection, ...a.alsoDetectedBy]));
+  const covered = new Set<string>(attacks.flatMap(detectedBy));
   for (const d of detections) expect([d.meta.id, covered.has(d.meta.id)]).toEqual([d.meta.id, true]);
 });
 
@@ -117,9 +170,7 @@ test('GIVEN attack and quiet windows WHEN each detection runs on DuckDB and on T
   for (const d of detections) {
     // Each detection over the windows of the attacks it should report, plus one window of an
     // attack it should not (so quiet windows are compared too, without 81 combinations).
-    const own = attacks.filter(
-      (a) => a.detection === d.meta.id || (a.alsoDetectedBy as readonly string[]).includes(d.meta.id),
-    );
+    const own = attacks.filter((a) => detectedBy(a).includes(d.meta.id));
     const quiet = attacks.find((a) => !own.includes(a));
     for (const a of quiet ? [...own, quiet] : own) {
       const w = windowFor(d, a);
