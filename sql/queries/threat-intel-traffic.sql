@@ -45,17 +45,23 @@ pairs AS (
   GROUP BY aws_account_id, interface_id, instance_id, srcaddr, dstaddr, protocol, action
 ),
 sides AS (
-  SELECT 'to_listed' AS direction, dstaddr AS remote_addr, dstport AS remote_port, srcaddr AS local_addr, srcport AS local_port, p.*
+  -- Each pair once per direction: a two-row VALUES, not a UNION of two reads of pairs (Athena
+  -- inlines CTEs, so a UNION would scan flow_logs twice and bill it twice).
+  SELECT
+    d.direction,
+    CASE WHEN d.direction = 'to_listed' THEN p.dstaddr ELSE p.srcaddr END AS remote_addr,
+    CASE WHEN d.direction = 'to_listed' THEN p.dstport ELSE p.srcport END AS remote_port,
+    CASE WHEN d.direction = 'to_listed' THEN p.srcaddr ELSE p.dstaddr END AS local_addr,
+    CASE WHEN d.direction = 'to_listed' THEN p.srcport ELSE p.dstport END AS local_port,
+    p.*
   FROM pairs p
-  UNION ALL
-  SELECT 'from_listed' AS direction, srcaddr AS remote_addr, srcport AS remote_port, dstaddr AS local_addr, dstport AS local_port, p.*
-  FROM pairs p
+  CROSS JOIN (VALUES ('to_listed'), ('from_listed')) AS d(direction)
 ),
 candidates AS (
-  -- The address as an unsigned 32-bit integer (NULL for IPv6), as ipv4ToIntSql writes it.
+  -- The address as an unsigned 32-bit integer, NULL for IPv6 (the ipv4ToIntSql expression).
   SELECT
     s.*,
-    CASE WHEN strpos(s.remote_addr, ':') = 0 THEN TRY_CAST(split_part(s.remote_addr, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(s.remote_addr, '.', 2) AS BIGINT) * 65536 + TRY_CAST(split_part(s.remote_addr, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(s.remote_addr, '.', 4) AS BIGINT) END AS remote_int
+    {{ ipv4_to_int(s.remote_addr) }} AS remote_int
   FROM sides s
 )
 SELECT
