@@ -1,4 +1,5 @@
 import type { SqlValue } from '../detection/engine';
+import { ENTITY_COLUMNS } from '../detection/entities';
 import type { Finding } from '../detection/finding';
 import { humanBytes } from '../detection/human-units';
 import type { Severity } from '../detection/metadata';
@@ -112,12 +113,6 @@ export function formatValue(column: string, v: SqlValue): string {
   }
   return String(v);
 }
-
-/**
- * Result columns that name the entity behind a finding (from the ENI inventory): its owner type
- * (docs/CONTEXT.md), id (instance id, load balancer name, ...) and Name tag.
- */
-export const ENTITY_COLUMNS = ['entity_type', 'entity_id', 'entity_name'] as const;
 
 const OWNER_LABEL: Readonly<Record<string, string>> = {
   ec2_instance: 'EC2 instance',

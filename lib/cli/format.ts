@@ -1,5 +1,6 @@
-import { ENTITY_COLUMNS, entityLabel } from '../alerting/common';
+import { entityLabel } from '../alerting/common';
 import type { SqlValue } from '../detection/engine';
+import { ENTITY_COLUMNS } from '../detection/entities';
 import type { Finding } from '../detection/finding';
 import { humanBytes } from '../detection/human-units';
 import { SEVERITIES, type Severity, severityRank } from '../detection/metadata';

@@ -1,5 +1,6 @@
 import type { Cidr } from './cidr';
 import type { QueryEngine } from './engine';
+import { nameEntities } from './entities';
 import { type Finding, rowToFinding } from './finding';
 import { type Detection, type DetectionSettings, renderDetection } from './registry';
 import { DEFAULT_PARTITION_SLACK_SECONDS, partitionBounds, type TimeWindow } from './window';
@@ -15,6 +16,8 @@ export interface RunDetectionsOptions {
   readonly partitionSlackSeconds?: number;
   /** Detections run at once (1 for DuckDB; Athena can run several). Default 1. */
   readonly concurrency?: number;
+  /** Name the entity behind findings with an interface_id from eni_inventory (default true). */
+  readonly nameEntities?: boolean;
   /** Called after each detection finishes, e.g. for progress output. */
   readonly onDetectionDone?: (stat: DetectionRunStat) => void;
 }
@@ -44,6 +47,8 @@ export interface RunDetectionsResult {
     /** Sum over the queries that reported it (Athena, Trino). */
     readonly bytesScanned?: number;
     readonly perDetection: DetectionRunStat[];
+    /** Findings named from eni_inventory after the detections ran, and why none were if it failed. */
+    readonly entities?: { readonly named: number; readonly error?: string };
   };
 }
 
@@ -120,7 +125,13 @@ export async function runDetections(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, detections.length) }, worker));
 
-  const findings = outcomes.flatMap((o) => o.findings);
+  let findings = outcomes.flatMap((o) => o.findings);
+  let entities: { named: number; error?: string } | undefined;
+  if (options.nameEntities ?? true) {
+    const r = await nameEntities(engine, findings, window.start);
+    findings = r.findings;
+    entities = { named: r.named, ...(r.error ? { error: r.error } : {}) };
+  }
   const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
   const perDetection = outcomes.map((o) => o.stat);
   const scanned = perDetection.filter((s) => s.bytesScanned !== undefined);
@@ -134,6 +145,7 @@ export async function runDetections(
       findings: findings.length,
       bytesScanned: scanned.length > 0 ? scanned.reduce((a, s) => a + (s.bytesScanned ?? 0), 0) : undefined,
       perDetection,
+      entities,
     },
   };
 }

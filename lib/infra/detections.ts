@@ -112,10 +112,13 @@ export class Detections extends Construct {
       fn.bindWorkgroup(props.athena);
       fn.bindFlowLogTable(props.catalog, props.source, props.granularity);
       fn.bindDedupeTable(this.dedupeTable, DEDUPE_PENDING_INDEX);
+      // Every runner reads eni_inventory (naming the entity behind findings, lib/detection/entities.ts);
+      // threat_intel only where the detection's SQL joins it.
+      const tables = new Set<ContextTable>(['eni_inventory', ...referencedContextTables(d.detection)]);
       fn.bindContextTables(
         props.catalog,
         props.context.bucket,
-        referencedContextTables(d.detection).map((name) => ({ name, prefix: props.context.prefixes[name] })),
+        [...tables].map((name) => ({ name, prefix: props.context.prefixes[name] })),
       );
 
       const rule = new events.Rule(this, `${d.id}Schedule`, {

@@ -2,6 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertFinding } from '../alerting/common';
 import { buildSnsMessage } from '../alerting/sns';
 import type { QueryEngine } from '../detection/engine';
+import { nameEntities } from '../detection/entities';
 import { type Finding, rowToFinding } from '../detection/finding';
 import { renderDetection } from '../detection/registry';
 import { isoSeconds, partitionBounds, scheduledWindow, type TimeWindow } from '../detection/window';
@@ -88,7 +89,15 @@ export async function runDetection(deps: RunnerDeps, scheduledTime: Date): Promi
   });
 
   const result = await engine.query(rendered.sql, rendered.params, { label: `detection ${d.meta.id}` });
-  const findings: Finding[] = result.rows.map((r) => rowToFinding(d, r, window));
+  const named = await nameEntities(
+    engine,
+    result.rows.map((r) => rowToFinding(d, r, window)),
+    window.start,
+  );
+  // Unnamed findings still alert: a missing inventory must not cost an alert.
+  if (named.error)
+    log.warn('entity lookup failed; alerting without entity names', { runId, error: named.error });
+  const findings: Finding[] = named.findings;
 
   const policy: DedupePolicy = { suppressionSeconds: d.suppressionSeconds, ...deps.policy };
   const claims = await dedupe.claimAll(findings, runId, window.end, policy);

@@ -58,8 +58,8 @@ describe('detection Lambdas and the context tables', () => {
     expect([...new Set(onContext)].sort()).toEqual(['s3:GetBucketLocation', 's3:GetObject', 's3:ListBucket']);
   });
 
-  it('gives the inventory-aware detections the inventory only, and the others neither', () => {
-    for (const id of ['direct-to-ec2-bypass', 'database-egress']) {
+  it('gives every other detection the inventory (to name entities) but never threat_intel', () => {
+    for (const id of ['direct-to-ec2-bypass', 'database-egress', 'port-scan', 'rejected-connections']) {
       const text = detectionPolicyText(id);
       expect({ id, inventory: text.includes('table/flowwatch/eni_inventory') }).toEqual({
         id,
@@ -71,13 +71,6 @@ describe('detection Lambdas and the context tables', () => {
       }).toEqual({
         id,
         intel: false,
-      });
-    }
-    for (const id of ['port-scan', 'rejected-connections', 'exfiltration-volume']) {
-      const text = detectionPolicyText(id);
-      expect({ id, context: /eni_inventory|threat_intel|eni-inventory|threat-intel/.test(text) }).toEqual({
-        id,
-        context: false,
       });
     }
   });

@@ -355,3 +355,50 @@ describe('dedupe and idempotency (fault table)', () => {
     expect(await aws.published()).toHaveLength(0);
   });
 });
+
+describe('entity names in the published alert', () => {
+  /** Answers the detection query with `rows` and the inventory lookup with `inventory`. */
+  class InventoryEngine extends ScriptedEngine {
+    inventory: Row[] | Error = [];
+    async query(sql: string, params: readonly unknown[]) {
+      if (!sql.includes('FROM eni_inventory')) return super.query(sql, params);
+      this.calls.push({ sql, params });
+      if (this.inventory instanceof Error) throw this.inventory;
+      return { rows: this.inventory, stats: { bytesScanned: 0, queryId: 'q-inventory' } };
+    }
+  }
+
+  it('names the instance behind a finding from the inventory, bounded to the 7 days before the window', async () => {
+    const engine = new InventoryEngine();
+    engine.next = [{ ...row('10.0.1.5', 500), interface_id: 'eni-0bastion' }];
+    engine.inventory = [
+      {
+        interface_id: 'eni-0bastion',
+        owner_type: 'ec2_instance',
+        owner_id: 'i-0b',
+        instance_id: 'i-0b',
+        name_tag: 'bastion',
+      },
+    ];
+    await run(engine, at('10:25'));
+    // THEN the lookup named the interface and bound the partition 7 days before 10:00
+    const lookup = engine.calls.find((c) => c.sql.includes('FROM eni_inventory'))!;
+    expect(lookup.params).toEqual(['2024/04/24/10', 'eni-0bastion']);
+    // AND the alert carries the entity, in the email text too
+    const [msg] = await aws.published();
+    const f = (msg!.doc as { findings: Record<string, unknown>[] }).findings[0]!;
+    expect(JSON.stringify(f)).toContain('"entity_name":"bastion"');
+    expect(msg!.subject).toContain('EC2 instance i-0b "bastion"');
+  });
+
+  it('still alerts, without names, when the inventory cannot be read', async () => {
+    const engine = new InventoryEngine();
+    engine.next = [{ ...row('10.0.1.5', 500), interface_id: 'eni-0bastion' }];
+    engine.inventory = new Error('AccessDenied on eni_inventory');
+    const log = recordingLog();
+    const r = await run(engine, at('10:25'), aws.dynamodb, log);
+    expect(r.alerted).toBe(1);
+    expect(await aws.published()).toHaveLength(1);
+    expect(JSON.stringify(log)).toContain('entity lookup failed');
+  });
+});
