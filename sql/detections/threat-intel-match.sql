@@ -10,7 +10,9 @@ description: >
   infected host calling out, stopped by a security group or NACL) and low when only the listed
   address knocked (inbound scanning that was refused). When an address is in several entries,
   the most specific (longest prefix) is reported and list_entries counts them. IPv4 only: IPv6
-  entries are loaded but not matched yet. Findings name the entity behind the interface
+  entries are loaded but not matched yet. flow_logs is read once (each record pair is looked
+  at from both sides in one pass) and the range join is keyed on the first octet, as entries
+  are /8 or narrower. Findings name the entity behind the interface
   (entity_type, entity_id, entity_name) when the ENI inventory knows it.
 severity: high
 schedule: rate(15 minutes)
@@ -62,76 +64,50 @@ WITH pairs AS (
     AND action IN ('ACCEPT', 'REJECT')
   GROUP BY srcaddr, dstaddr, action
 ),
-addresses AS (
-  SELECT srcaddr AS addr FROM pairs
-  UNION
-  SELECT dstaddr AS addr FROM pairs
+sides AS (
+  -- Each pair from both ends in one pass (a UNION of two reads would make Athena scan
+  -- flow_logs twice): to_listed = 1 checks the destination, 0 the source.
+  SELECT
+    d.to_listed,
+    CASE WHEN d.to_listed = 1 THEN p.dstaddr ELSE p.srcaddr END AS listed_addr,
+    CASE WHEN d.to_listed = 1 THEN p.srcaddr ELSE p.dstaddr END AS peer_addr,
+    CASE WHEN d.to_listed = 1 THEN p.dstport ELSE p.srcport END AS listed_side_port,
+    p.srcaddr,
+    p.dstaddr,
+    p.action,
+    p.interface_id,
+    p.instance_id,
+    p.flows,
+    p.packets,
+    p.bytes,
+    p.first_seen,
+    p.last_seen
+  FROM pairs p
+  CROSS JOIN (VALUES (1), (0)) AS d(to_listed)
+),
+candidates AS (
+  SELECT s.*, {{ ipv4_to_int(s.listed_addr) }} AS listed_int
+  FROM sides s
+  WHERE {{ is_external(s.listed_addr) }}
 ),
 entries AS (
-  -- Range join on the address as an integer; only external addresses can be listed.
+  -- Entries are /8 or narrower, so the first octet is an equality key: a hash join.
   SELECT
-    a.addr,
+    c.*,
     t.cidr,
     t.source,
     t.description,
     t.port,
-    count(*) OVER (PARTITION BY a.addr) AS list_entries,
-    row_number() OVER (PARTITION BY a.addr ORDER BY t.prefix DESC, t.source, t.cidr) AS entry_rank
-  FROM addresses a
+    count(*) OVER (PARTITION BY c.to_listed, c.srcaddr, c.dstaddr, c.action) AS list_entries,
+    row_number() OVER (
+      PARTITION BY c.to_listed, c.srcaddr, c.dstaddr, c.action
+      ORDER BY t.prefix DESC, t.source, t.cidr
+    ) AS entry_rank
+  FROM candidates c
   JOIN threat_intel t
     ON t.family = 4
-   AND {{ ipv4_to_int(a.addr) }} BETWEEN t.ip_start AND t.ip_end
-  WHERE {{ is_external(a.addr) }}
-),
-listed AS (
-  SELECT addr, cidr, source, description, port, list_entries FROM entries WHERE entry_rank = 1
-),
-sides AS (
-  SELECT
-    l.addr AS listed_addr,
-    p.srcaddr AS peer_addr,
-    p.action,
-    p.flows AS flows_to_listed,
-    p.bytes AS bytes_to_listed,
-    CAST(0 AS BIGINT) AS bytes_from_listed,
-    p.dstport AS listed_side_port,
-    p.interface_id,
-    p.instance_id,
-    p.flows,
-    p.packets,
-    p.bytes,
-    p.first_seen,
-    p.last_seen,
-    l.cidr,
-    l.source,
-    l.description,
-    l.port,
-    l.list_entries
-  FROM pairs p
-  JOIN listed l ON l.addr = p.dstaddr
-  UNION ALL
-  SELECT
-    l.addr AS listed_addr,
-    p.dstaddr AS peer_addr,
-    p.action,
-    CAST(0 AS BIGINT) AS flows_to_listed,
-    CAST(0 AS BIGINT) AS bytes_to_listed,
-    p.bytes AS bytes_from_listed,
-    p.srcport AS listed_side_port,
-    p.interface_id,
-    p.instance_id,
-    p.flows,
-    p.packets,
-    p.bytes,
-    p.first_seen,
-    p.last_seen,
-    l.cidr,
-    l.source,
-    l.description,
-    l.port,
-    l.list_entries
-  FROM pairs p
-  JOIN listed l ON l.addr = p.srcaddr
+   AND split_part(t.cidr, '.', 1) = split_part(c.listed_addr, '.', 1)
+   AND c.listed_int BETWEEN t.ip_start AND t.ip_end
 ),
 hits AS (
   SELECT
@@ -140,7 +116,7 @@ hits AS (
     action,
     CASE
       WHEN action = 'ACCEPT' THEN 'high'
-      WHEN sum(flows_to_listed) > 0 THEN 'medium'
+      WHEN sum(to_listed * flows) > 0 THEN 'medium'
       ELSE 'low'
     END AS severity,
     max(cidr) AS listed_cidr,
@@ -154,12 +130,13 @@ hits AS (
     sum(flows) AS flows,
     sum(packets) AS packets,
     sum(bytes) AS bytes,
-    sum(bytes_to_listed) AS bytes_to_listed,
-    sum(bytes_from_listed) AS bytes_from_listed,
+    sum(to_listed * bytes) AS bytes_to_listed,
+    sum((1 - to_listed) * bytes) AS bytes_from_listed,
     min(first_seen) AS first_seen,
     max(last_seen) AS last_seen
-  FROM sides
-  WHERE peer_addr NOT IN (:allowed_peers)
+  FROM entries
+  WHERE entry_rank = 1
+    AND peer_addr NOT IN (:allowed_peers)
   GROUP BY listed_addr, peer_addr, action
   HAVING sum(flows) >= :min_flows
 ),
