@@ -143,3 +143,38 @@ export function ipv4ToIntSql(col: string): string {
   const octet = (i: number) => `TRY_CAST(split_part(${col}, '.', ${i}) AS BIGINT)`;
   return `CASE WHEN strpos(${col}, ':') = 0 THEN ${octet(1)} * 16777216 + ${octet(2)} * 65536 + ${octet(3)} * 256 + ${octet(4)} END`;
 }
+
+/** One hextet in the pattern below (case comes from the (?i) flag). */
+const HEXTET_RE = '[0-9a-f]{1,4}';
+/**
+ * An IPv6 address without an embedded IPv4 part: 8 groups, or `A::B` with up to 7 groups on
+ * either side. `\A`/`\z` because Trino's `$` also matches before a final newline and RE2's does not.
+ */
+const IPV6_SHAPE_RE = `(?i)\\A(${HEXTET_RE}(:${HEXTET_RE}){7}|(:|(${HEXTET_RE}:){1,7})(:|(:${HEXTET_RE}){1,7}))\\z`;
+
+/**
+ * A portable (Trino and DuckDB) SQL expression: the IPv6 address in column `col` as 32
+ * lowercase hex digits (the form of threat_intel's ip6_start/ip6_end, whose string order is
+ * numeric order); NULL for IPv4, NULL and anything else that is not an IPv6 address. Joins with
+ * threat_intel: `ON t.family = 6 AND <expr> BETWEEN t.ip6_start AND t.ip6_end`.
+ *
+ * Accepts RFC 5952 (what flow logs write) and any RFC 4291 text form: `::` anywhere, leading
+ * zeros, upper case. Forms with a dotted IPv4 tail (`::ffff:1.2.3.4`) and zone ids give NULL:
+ * flow logs write IPv4 traffic as IPv4, and the threat-intel parser turns mapped entries into
+ * IPv4 entries, so such a value is never a listed IPv6 address.
+ *
+ * How: the regex checks the shape; `::` is replaced by 9 - (colons in col) colons, which makes
+ * exactly 8 fields with the missing groups empty; each field is zero-padded to 4 digits. The
+ * shape allows a middle `::` with 8 or more groups around it (`1::2:3:4:5:6:7:8`), so fewer
+ * than 8 colons is required unless `::` is at an end (`1:2:3:4:5:6:7::` has 8 and is valid).
+ */
+export function ipv6ToHexSql(col: string): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(col)) throw new Error(`invalid column '${col}'`);
+  const colons = `length(${col})-length(replace(${col},':',''))`;
+  const full = `replace(${col},'::',substr('::::::::',${colons}))`;
+  const groups = Array.from({ length: 8 }, (_, i) => `lpad(split_part(${full},':',${i + 1}),4,'0')`);
+  return (
+    `CASE WHEN regexp_like(${col},'${IPV6_SHAPE_RE}') AND (${colons}<8 OR ${col} LIKE '::%' OR ${col} LIKE '%::') ` +
+    `THEN lower(concat(${groups.join(',')})) END`
+  );
+}

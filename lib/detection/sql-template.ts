@@ -1,4 +1,4 @@
-import { type Cidr, cidrMembershipSql, ipv4ToIntSql } from './cidr';
+import { type Cidr, cidrMembershipSql, ipv4ToIntSql, ipv6ToHexSql } from './cidr';
 import type { SqlParam } from './engine';
 
 /**
@@ -8,6 +8,7 @@ import type { SqlParam } from './engine';
  *   {{ is_internal(col) }}        CIDR membership from validated config, as integer/hex comparisons
  *   {{ is_external(col) }}        col IS NOT NULL AND NOT internal
  *   {{ ipv4_to_int(col) }}        the IPv4 address as an integer (NULL for IPv6), for threat_intel ranges
+ *   {{ ipv6_to_hex(col) }}        the IPv6 address as 32 lowercase hex digits (NULL for IPv4), likewise
  * String literals, quoted identifiers and comments are left alone.
  */
 export type TemplatePart =
@@ -15,7 +16,7 @@ export type TemplatePart =
   | { readonly kind: 'param'; readonly name: string }
   | { readonly kind: 'macro'; readonly fn: MacroName; readonly column: string };
 
-type MacroName = 'is_internal' | 'is_external' | 'ipv4_to_int';
+type MacroName = 'is_internal' | 'is_external' | 'ipv4_to_int' | 'ipv6_to_hex';
 
 export class SqlTemplateError extends Error {
   constructor(where: string, message: string) {
@@ -69,13 +70,13 @@ export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
       if (end === -1) throw new SqlTemplateError(where, 'unterminated {{ macro');
       const body = sql.slice(i + 2, end).trim();
       const m =
-        /^(is_internal|is_external|ipv4_to_int)\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)$/.exec(
+        /^(is_internal|is_external|ipv4_to_int|ipv6_to_hex)\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)$/.exec(
           body,
         );
       if (!m)
         throw new SqlTemplateError(
           where,
-          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col), ipv4_to_int(col))`,
+          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col), ipv4_to_int(col), ipv6_to_hex(col))`,
         );
       flush();
       parts.push({ kind: 'macro', fn: m[1] as MacroName, column: m[2]! });
@@ -94,6 +95,14 @@ export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
   }
   flush();
   return parts;
+}
+
+/** The SQL a macro expands to (also used for the saved queries that inline detection SQL). */
+export function macroSql(p: Extract<TemplatePart, { kind: 'macro' }>, internal: readonly Cidr[]): string {
+  if (p.fn === 'ipv4_to_int') return ipv4ToIntSql(p.column);
+  if (p.fn === 'ipv6_to_hex') return ipv6ToHexSql(p.column);
+  const inside = cidrMembershipSql(p.column, internal);
+  return p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
 }
 
 export function templateParamNames(parts: readonly TemplatePart[]): Set<string> {
@@ -121,13 +130,8 @@ export function renderSqlTemplate(
   const params: SqlParam[] = [];
   for (const p of parts) {
     if (p.kind === 'sql') sql += p.text;
-    else if (p.kind === 'macro') {
-      if (p.fn === 'ipv4_to_int') sql += ipv4ToIntSql(p.column);
-      else {
-        const inside = cidrMembershipSql(p.column, internal);
-        sql += p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
-      }
-    } else {
+    else if (p.kind === 'macro') sql += macroSql(p, internal);
+    else {
       const v = values[p.name];
       if (v === undefined) throw new SqlTemplateError(where, `no value for parameter :${p.name}`);
       if (Array.isArray(v)) {

@@ -4,8 +4,8 @@
  * Trino semantics it stands in for; test/detection/trino-compat.test.ts checks them.
  *
  * The shipped detections deliberately need none of these (epoch-second columns, exact counts,
- * plain string functions); they exist for saved queries and `flowwatch query`, where responders
- * write Athena SQL by hand.
+ * plain string functions) except regexp_like inside `{{ ipv6_to_hex(col) }}` (lib/detection/cidr.ts);
+ * they exist for saved queries and `flowwatch query`, where responders write Athena SQL by hand.
  *
  * Known differences that no macro can hide (keep detection SQL away from them):
  * - `/` on two integers truncates on Trino but returns DOUBLE on DuckDB: CAST one side to DOUBLE.

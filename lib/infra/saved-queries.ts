@@ -3,8 +3,7 @@ import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ipv4ToIntSql } from '../context/threat-intel';
-import { type Cidr, cidrMembershipSql } from '../detection/cidr';
+import type { Cidr } from '../detection/cidr';
 import type { SqlParam } from '../detection/engine';
 import { investigationQueryName } from '../detection/finding';
 import {
@@ -19,6 +18,7 @@ import {
   splitHeader,
 } from '../detection/registry';
 import {
+  macroSql,
   parseSqlTemplate,
   type RenderedSql,
   type TemplatePart,
@@ -173,13 +173,6 @@ function literal(v: string | number, where: string): string {
   if (isIP(v) === 0 && !/^[A-Za-z0-9 _.:/@<>-]*$/.test(v))
     throw new SavedQueryError(where, `value ${JSON.stringify(v)} cannot be written into a saved query`);
   return `'${v}'`;
-}
-
-/** SQL of a template macro (the same expansions as renderSqlTemplate). */
-function macroSql(p: Extract<TemplatePart, { kind: 'macro' }>, internalCidrs: readonly Cidr[]): string {
-  if (p.fn === 'ipv4_to_int') return ipv4ToIntSql(p.column);
-  const inside = cidrMembershipSql(p.column, internalCidrs);
-  return p.fn === 'is_internal' ? inside : `(${p.column} IS NOT NULL AND NOT ${inside})`;
 }
 
 /** Partition and window bounds relative to when the responder runs the query (UTC). */
