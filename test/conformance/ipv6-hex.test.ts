@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine } from '../../lib/detection/duckdb-engine';
+import type { QueryResult } from '../../lib/detection/engine';
 import { parseSqlTemplate, renderSqlTemplate } from '../../lib/detection/sql-template';
 import { TrinoEngine } from '../../lib/detection/trino-engine';
 import { allIpv6Inputs, referenceHex } from '../detection/ipv6-hex-cases';
@@ -36,7 +37,7 @@ test(`GIVEN ${inputs.length} address texts WHEN ipv6_to_hex runs on Trino THEN i
 
   const instance = await DuckDBInstance.create(':memory:');
   const duck = await DuckDbEngine.create(await instance.connect());
-  let onDuck: Awaited<ReturnType<DuckDbEngine['query']>>;
+  let onDuck: QueryResult;
   try {
     onDuck = await duck.query(cte.sql + render(), cte.params, { label: 'ipv6-hex' });
   } finally {
@@ -44,7 +45,7 @@ test(`GIVEN ${inputs.length} address texts WHEN ipv6_to_hex runs on Trino THEN i
     instance.closeSync();
   }
 
-  const rows = (r: typeof onTrino) => r.rows.map((row) => ({ i: Number(row.i), hex: row.hex }));
+  const rows = (r: QueryResult) => r.rows.map((row) => ({ i: Number(row.i), hex: row.hex }));
   const node = inputs.map((a, i) => ({ i, hex: referenceHex(a) }));
   expect(rows(onTrino)).toEqual(node);
   expect(rows(onDuck)).toEqual(node);
