@@ -9,10 +9,12 @@ description: >
   happened); REJECTed traffic is medium when the peer tried to send to the listed address (an
   infected host calling out, stopped by a security group or NACL) and low when only the listed
   address knocked (inbound scanning that was refused). When an address is in several entries,
-  the most specific (longest prefix) is reported and list_entries counts them. IPv4 only: IPv6
-  entries are loaded but not matched yet. flow_logs is read once (each record pair is looked
-  at from both sides in one pass) and the range join is keyed on the first octet, as entries
-  are /8 or narrower. Findings name the entity behind the interface
+  the most specific (longest prefix) is reported and list_entries counts them. IPv4 and IPv6:
+  an IPv4 address is matched as an integer, an IPv6 address (in any text form; dotted
+  IPv4-mapped forms are not, flow logs write IPv4 as IPv4) as 32 hex digits against the
+  entries' ip6_start/ip6_end. flow_logs is read once (each record pair is looked at from both
+  sides in one pass) and the range join is keyed on the first octet (IPv4) or the first 16 bits
+  (IPv6), as entries are /8 or /16 or narrower. Findings name the entity behind the interface
   (entity_type, entity_id, entity_name) when the ENI inventory knows it.
 severity: high
 schedule: rate(15 minutes)
@@ -86,12 +88,23 @@ sides AS (
   CROSS JOIN (VALUES (1), (0)) AS d(to_listed)
 ),
 candidates AS (
-  SELECT s.*, {{ ipv4_to_int(s.listed_addr) }} AS listed_int
-  FROM sides s
-  WHERE {{ is_external(s.listed_addr) }}
+  -- Both range keys once per row: the address as an integer (IPv4) or as 32 hex digits (IPv6),
+  -- the other NULL. join_key is the part every entry holding the address shares (entries are
+  -- /8 or narrower, /16 or narrower for IPv6): the first octet, or the first four hex digits.
+  SELECT
+    k.*,
+    COALESCE(substr(k.listed_hex, 1, 4), split_part(k.listed_addr, '.', 1)) AS join_key
+  FROM (
+    SELECT
+      s.*,
+      {{ ipv4_to_int(s.listed_addr) }} AS listed_int,
+      {{ ipv6_to_hex(s.listed_addr) }} AS listed_hex
+    FROM sides s
+    WHERE {{ is_external(s.listed_addr) }}
+  ) k
 ),
 entries AS (
-  -- Entries are /8 or narrower, so the first octet is an equality key: a hash join.
+  -- An equality on join_key makes it a hash join; the range test runs within a key.
   SELECT
     c.*,
     t.cidr,
@@ -105,9 +118,11 @@ entries AS (
     ) AS entry_rank
   FROM candidates c
   JOIN threat_intel t
-    ON t.family = 4
-   AND split_part(t.cidr, '.', 1) = split_part(c.listed_addr, '.', 1)
-   AND c.listed_int BETWEEN t.ip_start AND t.ip_end
+    ON c.join_key = CASE WHEN t.family = 4 THEN split_part(t.cidr, '.', 1) ELSE substr(t.ip6_start, 1, 4) END
+   AND (
+     (t.family = 4 AND c.listed_int BETWEEN t.ip_start AND t.ip_end)
+     OR (t.family = 6 AND c.listed_hex BETWEEN t.ip6_start AND t.ip6_end)
+   )
 ),
 hits AS (
   SELECT
