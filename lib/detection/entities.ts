@@ -1,6 +1,7 @@
 import type { QueryEngine, Row, SqlValue } from './engine';
 import type { Finding } from './finding';
 import { INVENTORY_LOOKBACK_SECONDS, inventoryDt } from './registry';
+import { parseSqlTemplate, renderSqlTemplate } from './sql-template';
 
 /** Result columns that name the entity behind a finding (alerts print them as one label). */
 export const ENTITY_COLUMNS = ['entity_type', 'entity_id', 'entity_name'] as const;
@@ -8,21 +9,13 @@ export const ENTITY_COLUMNS = ['entity_type', 'entity_id', 'entity_name'] as con
 /** Interface ids per lookup query: keeps the statement and its parameter list small. */
 const LOOKUP_BATCH = 200;
 
-/**
- * The latest eni_inventory snapshot of the given interfaces within the inventory lookback.
- * Portable (Athena/Trino and DuckDB); ids and the partition bound are bound parameters.
- */
-export function entityLookupSql(ids: number): string {
-  const marks = Array.from({ length: ids }, () => '?').join(', ');
-  return `SELECT interface_id, owner_type, owner_id, instance_id, name_tag
-FROM (
-  SELECT interface_id, owner_type, owner_id, instance_id, name_tag,
-    row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-  FROM eni_inventory
-  WHERE dt >= ? AND interface_id IN (${marks})
-) snapshots
-WHERE snapshot_rank = 1`;
-}
+/** The latest eni_inventory snapshot of the given interfaces (`:ids`) within the inventory lookback. */
+const LOOKUP = parseSqlTemplate(
+  `SELECT interface_id, owner_type, owner_id, instance_id, name_tag
+FROM {{ latest_eni_inventory }} latest
+WHERE interface_id IN (:ids)`,
+  'entity lookup',
+);
 
 export interface NamedFindings {
   readonly findings: Finding[];
@@ -54,11 +47,13 @@ export async function nameEntities(
   try {
     for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
       const batch = ids.slice(i, i + LOOKUP_BATCH);
-      const r = await engine.query(
-        entityLookupSql(batch.length),
-        [inventoryDt(windowStart - INVENTORY_LOOKBACK_SECONDS), ...batch],
-        { label: 'entity lookup' },
+      const { sql, params } = renderSqlTemplate(
+        LOOKUP,
+        { inventory_dt_start: inventoryDt(windowStart - INVENTORY_LOOKBACK_SECONDS), ids: batch },
+        [],
+        'entity lookup',
       );
+      const r = await engine.query(sql, params, { label: 'entity lookup' });
       for (const row of r.rows) if (isString(row.interface_id)) found.set(row.interface_id, row);
     }
   } catch (e) {

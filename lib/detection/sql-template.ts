@@ -8,6 +8,7 @@ import type { SqlParam } from './engine';
  *   {{ is_internal(col) }}        CIDR membership from validated config, as integer/hex comparisons
  *   {{ is_external(col) }}        col IS NOT NULL AND NOT internal
  *   {{ ipv4_to_int(col) }}        the IPv4 address as an integer (NULL for IPv6), for threat_intel ranges
+ *   {{ latest_eni_inventory }}    eni_inventory, each interface's latest snapshot (a subquery)
  *   {{ ipv6_to_hex(col) }}        the IPv6 address as 32 lowercase hex digits (NULL for IPv4), likewise
  * String literals, quoted identifiers and comments are left alone.
  */
@@ -25,8 +26,25 @@ export class SqlTemplateError extends Error {
   }
 }
 
+/**
+ * `{{ latest_eni_inventory }}`: eni_inventory as each interface's latest snapshot since
+ * `:inventory_dt_start` (7 days before the window), written once here because the bound is what
+ * keeps Athena from enumerating every projected hour since the projection start. Use it as a
+ * table: `LEFT JOIN {{ latest_eni_inventory }} i ON i.interface_id = f.interface_id`.
+ */
+export const LATEST_ENI_INVENTORY_SQL = `(
+  SELECT * FROM (
+    SELECT e.*, row_number() OVER (PARTITION BY e.interface_id ORDER BY e.snapshot_time DESC) AS snapshot_rank
+    FROM eni_inventory e
+    WHERE e.dt >= :inventory_dt_start
+  ) latest_snapshots
+  WHERE snapshot_rank = 1
+)`;
+
 /** Split SQL into literal text, `:param` placeholders and `{{ macro(col) }}` calls. */
-export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
+export function parseSqlTemplate(template: string, where: string): TemplatePart[] {
+  // Table macros are SQL text with parameters of their own: expanded before parsing.
+  const sql = template.replace(/\{\{\s*latest_eni_inventory\s*\}\}/g, LATEST_ENI_INVENTORY_SQL);
   const parts: TemplatePart[] = [];
   let buf = '';
   let i = 0;
@@ -76,7 +94,7 @@ export function parseSqlTemplate(sql: string, where: string): TemplatePart[] {
       if (!m)
         throw new SqlTemplateError(
           where,
-          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col), ipv4_to_int(col), ipv6_to_hex(col))`,
+          `unknown macro '{{ ${body} }}' (known: is_internal(col), is_external(col), ipv4_to_int(col), ipv6_to_hex(col), latest_eni_inventory)`,
         );
       flush();
       parts.push({ kind: 'macro', fn: m[1] as MacroName, column: m[2]! });

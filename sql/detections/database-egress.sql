@@ -44,18 +44,7 @@ runbook: >
   from it during first_seen..last_seen. Rotate the credentials used by that session and treat
   the data it could read as exposed until proven otherwise.
 */
-WITH inventory AS (
-  -- The latest snapshot of each interface: one that disappeared in the window still resolves.
-  SELECT interface_id, owner_type, owner_id, name_tag
-  FROM (
-    SELECT interface_id, owner_type, owner_id, name_tag,
-      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-    FROM eni_inventory
-    WHERE dt >= :inventory_dt_start
-  ) snapshots
-  WHERE snapshot_rank = 1
-),
-hits AS (
+WITH hits AS (
   SELECT
     f.srcaddr,
     f.srcport,
@@ -71,7 +60,8 @@ hits AS (
     min(f.start) AS first_seen,
     max(f."end") AS last_seen
   FROM flow_logs f
-  LEFT JOIN inventory i ON i.interface_id = f.interface_id
+  -- Each interface's latest snapshot within 7 days: one deleted during the window still resolves.
+  LEFT JOIN {{ latest_eni_inventory }} i ON i.interface_id = f.interface_id
   WHERE f.dt BETWEEN :dt_start AND :dt_end
     AND f.start >= :window_start AND f.start < :window_end
     AND f.log_status = 'OK'

@@ -47,18 +47,7 @@ runbook: >
   requests that reached the instance directly (entity_name is the instance's Name tag). If direct exposure is intended, or the
   instance is an NLB target with client IP preservation, add it to allowed_instance_ids.
 */
-WITH inventory AS (
-  -- The latest snapshot of each interface: one that disappeared in the window still resolves.
-  SELECT interface_id, owner_type, owner_id, name_tag
-  FROM (
-    SELECT interface_id, owner_type, owner_id, name_tag,
-      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-    FROM eni_inventory
-    WHERE dt >= :inventory_dt_start
-  ) snapshots
-  WHERE snapshot_rank = 1
-),
-hits AS (
+WITH hits AS (
   SELECT
     COALESCE(f.instance_id, i.owner_id) AS instance_id,
     f.interface_id,
@@ -73,7 +62,8 @@ hits AS (
     min(f.start) AS first_seen,
     max(f."end") AS last_seen
   FROM flow_logs f
-  LEFT JOIN inventory i ON i.interface_id = f.interface_id
+  -- Each interface's latest snapshot within 7 days: one deleted during the window still resolves.
+  LEFT JOIN {{ latest_eni_inventory }} i ON i.interface_id = f.interface_id
   WHERE f.dt BETWEEN :dt_start AND :dt_end
     AND f.start >= :window_start AND f.start < :window_end
     AND f.log_status = 'OK'

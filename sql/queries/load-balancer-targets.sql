@@ -10,22 +10,7 @@ description: >
 */
 WITH inventory AS (
   SELECT interface_id, account_id, vpc_id, owner_type, owner_id, instance_id, name_tag, private_ips, snapshot_time
-  FROM (
-    SELECT
-      interface_id,
-      account_id,
-      vpc_id,
-      owner_type,
-      owner_id,
-      instance_id,
-      name_tag,
-      private_ips,
-      snapshot_time,
-      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-    FROM eni_inventory
-    WHERE dt >= :inventory_dt_start
-  ) AS ranked
-  WHERE snapshot_rank = 1
+  FROM {{ latest_eni_inventory }} latest
 ),
 addresses AS (
   -- One interface per private address and VPC: the most recently seen (addresses are reused).

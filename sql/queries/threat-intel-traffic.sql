@@ -9,18 +9,7 @@ description: >
 */
 WITH inventory AS (
   SELECT interface_id, owner_type, owner_id, instance_id, name_tag
-  FROM (
-    SELECT
-      interface_id,
-      owner_type,
-      owner_id,
-      instance_id,
-      name_tag,
-      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-    FROM eni_inventory
-    WHERE dt >= :inventory_dt_start
-  ) AS ranked
-  WHERE snapshot_rank = 1
+  FROM {{ latest_eni_inventory }} latest
 ),
 pairs AS (
   SELECT

@@ -63,3 +63,23 @@ describe('a severity result column', () => {
     );
   });
 });
+
+describe('{{ latest_eni_inventory }}', () => {
+  it('expands to the latest snapshot per interface, bounded by :inventory_dt_start', () => {
+    // GIVEN a detection that joins the macro
+    const d = parseDetection(
+      `${header()}SELECT f.srcaddr, i.name_tag FROM flow_logs f
+LEFT JOIN {{ latest_eni_inventory }} i ON i.interface_id = f.interface_id
+WHERE f.dt BETWEEN :dt_start AND :dt_end AND f.start >= :window_start AND f.start < :window_end
+ORDER BY 1`,
+      '<macro>',
+    );
+    // WHEN rendered
+    const r = renderDetection(d, bounds);
+    // THEN the subquery ranks snapshots per interface and bounds dt with a bound parameter
+    expect(r.sql).toContain('row_number() OVER (PARTITION BY e.interface_id ORDER BY e.snapshot_time DESC)');
+    expect(r.sql).toMatch(/WHERE e\.dt >= \?/);
+    expect(r.sql).not.toContain('{{');
+    expect(r.params[0]).toBe('2024/04/24/10');
+  });
+});

@@ -162,7 +162,7 @@ describe('rendering for Athena named queries', () => {
     expect(prompts).toEqual([]);
     // 24 h of lookback plus the detections' week of inventory lookback, in the inventory's hourly dt format
     expect(sql).toContain(
-      "WHERE dt >= date_format((current_timestamp AT TIME ZONE 'UTC') - interval '192' hour, '%Y/%m/%d/%H')",
+      "WHERE e.dt >= date_format((current_timestamp AT TIME ZONE 'UTC') - interval '192' hour, '%Y/%m/%d/%H')",
     );
     const d = loadDetections().find((x) => x.body.includes('{{ ipv4_to_int('));
     expect(d).toBeDefined();

@@ -360,7 +360,7 @@ describe('entity names in the published alert', () => {
   /** Answers the detection query with `rows` and the inventory lookup with `inventory`. */
   class InventoryEngine extends ScriptedEngine {
     inventory: Row[] | Error = [];
-    async query(sql: string, params: readonly unknown[]) {
+    override async query(sql: string, params: readonly unknown[]) {
       if (!sql.includes('FROM eni_inventory')) return super.query(sql, params);
       this.calls.push({ sql, params });
       if (this.inventory instanceof Error) throw this.inventory;
