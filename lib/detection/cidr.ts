@@ -144,13 +144,13 @@ export function ipv4ToIntSql(col: string): string {
   return `CASE WHEN strpos(${col}, ':') = 0 THEN ${octet(1)} * 16777216 + ${octet(2)} * 65536 + ${octet(3)} * 256 + ${octet(4)} END`;
 }
 
-/** One hextet in the pattern below (case comes from the (?i) flag). */
-const HEXTET_RE = '[0-9a-f]{1,4}';
+/** One hextet in the pattern below (both cases: no `(?i)` flag, as a `?` in SQL text can pass for a placeholder). */
+const HEXTET_RE = '[0-9a-fA-F]{1,4}';
 /**
  * An IPv6 address without an embedded IPv4 part: 8 groups, or `A::B` with up to 7 groups on
  * either side. `\A`/`\z` because Trino's `$` also matches before a final newline and RE2's does not.
  */
-const IPV6_SHAPE_RE = `(?i)\\A(${HEXTET_RE}(:${HEXTET_RE}){7}|(:|(${HEXTET_RE}:){1,7})(:|(:${HEXTET_RE}){1,7}))\\z`;
+const IPV6_SHAPE_RE = `\\A(${HEXTET_RE}(:${HEXTET_RE}){7}|(:|(${HEXTET_RE}:){1,7})(:|(:${HEXTET_RE}){1,7}))\\z`;
 
 /**
  * A portable (Trino and DuckDB) SQL expression: the IPv6 address in column `col` as 32
