@@ -154,17 +154,6 @@ hits AS (
     AND peer_addr NOT IN (:allowed_peers)
   GROUP BY listed_addr, peer_addr, action
   HAVING sum(flows) >= :min_flows
-),
-inventory AS (
-  -- The latest snapshot of each interface: one that disappeared in the window still resolves.
-  SELECT interface_id, owner_type, owner_id, name_tag
-  FROM (
-    SELECT interface_id, owner_type, owner_id, name_tag,
-      row_number() OVER (PARTITION BY interface_id ORDER BY snapshot_time DESC) AS snapshot_rank
-    FROM eni_inventory
-    WHERE dt >= :inventory_dt_start
-  ) snapshots
-  WHERE snapshot_rank = 1
 )
 SELECT
   h.listed_addr,
@@ -189,5 +178,6 @@ SELECT
   h.first_seen,
   h.last_seen
 FROM hits h
-LEFT JOIN inventory i ON i.interface_id = h.interface_id
+-- Each interface's latest snapshot within 7 days: one deleted during the window still resolves.
+LEFT JOIN {{ latest_eni_inventory }} i ON i.interface_id = h.interface_id
 ORDER BY CASE h.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, h.bytes DESC, h.listed_addr, h.peer_addr, h.action

@@ -1,6 +1,6 @@
 /*
 description: >
-  Traffic to or from addresses on the threat-intel lists (table threat_intel, IPv4 entries) in
+  Traffic to or from addresses on the threat-intel lists (table threat_intel, IPv4 and IPv6) in
   the window: direction (to_listed or from_listed), action (an ACCEPT got through, a REJECT was
   stopped), the listed address and the list entry (cidr, source, description, the feed's port),
   and the local side named by its entity from the ENI inventory (each interface as last seen within a week) (owner_type,
@@ -47,11 +47,19 @@ sides AS (
   CROSS JOIN (VALUES ('to_listed'), ('from_listed')) AS d(direction)
 ),
 candidates AS (
-  -- The address as an unsigned 32-bit integer, NULL for IPv6 (the ipv4ToIntSql expression).
+  -- Both range keys once per row: the address as an integer (IPv4) or as 32 hex digits (IPv6),
+  -- the other NULL; join_key is what every entry holding the address shares (entries are /8 or
+  -- narrower, /16 or narrower for IPv6): the first octet, or the first four hex digits.
   SELECT
-    s.*,
-    {{ ipv4_to_int(s.remote_addr) }} AS remote_int
-  FROM sides s
+    k.*,
+    COALESCE(substr(k.remote_hex, 1, 4), split_part(k.remote_addr, '.', 1)) AS join_key
+  FROM (
+    SELECT
+      s.*,
+      {{ ipv4_to_int(s.remote_addr) }} AS remote_int,
+      {{ ipv6_to_hex(s.remote_addr) }} AS remote_hex
+    FROM sides s
+  ) k
 )
 SELECT
   c.direction,
@@ -77,12 +85,13 @@ SELECT
   c.first_seen,
   c.last_seen
 FROM candidates c
--- Entries are /8 or narrower, so the first octet is an equality key: a hash join, not every
--- flow against every entry.
+-- An equality on join_key makes it a hash join, not every flow against every entry.
 JOIN threat_intel t
-  ON t.family = 4
-  AND split_part(t.cidr, '.', 1) = split_part(c.remote_addr, '.', 1)
-  AND c.remote_int BETWEEN t.ip_start AND t.ip_end
+  ON c.join_key = CASE WHEN t.family = 4 THEN split_part(t.cidr, '.', 1) ELSE substr(t.ip6_start, 1, 4) END
+  AND (
+    (t.family = 4 AND c.remote_int BETWEEN t.ip_start AND t.ip_end)
+    OR (t.family = 6 AND c.remote_hex BETWEEN t.ip6_start AND t.ip6_end)
+  )
 LEFT JOIN inventory e ON e.interface_id = c.interface_id
 ORDER BY c.action, c.bytes DESC, c.remote_addr, c.local_addr, c.interface_id, c.direction, t.cidr, t.source
 LIMIT 1000

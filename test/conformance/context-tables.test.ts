@@ -222,7 +222,7 @@ test('GIVEN every saved query WHEN run on both engines with the same bound value
   const expected: Record<string, number> = {
     'internal-services-from-outside': 3,
     'database-data-to-outside': 2,
-    'threat-intel-traffic': 3,
+    'threat-intel-traffic': 4,
     'load-balancer-targets': 4,
     'instance-load-balancers': 3,
   };

@@ -151,6 +151,23 @@ test('threat-intel-traffic: ACCEPTed first, each with its list entry and the loc
       2,
       6_000_000,
     ],
+    // IPv6: inside the listed /48 (2001:db8::46, just outside it, is not reported)
+    [
+      'to_listed',
+      'ACCEPT',
+      '2001:db8:46::1',
+      '2001:db8:46::/48',
+      'drop_v6',
+      'SBL000002',
+      null,
+      443,
+      '2600:1f18::10',
+      41005,
+      'i-0web0000000000001',
+      'web-1',
+      1,
+      1500,
+    ],
     [
       'to_listed',
       'REJECT',

@@ -12,8 +12,9 @@ import type { FlowRow } from '../helpers/flow-table';
  * VPC A (vpc-0aaa): web-1 10.0.1.10, web-2 10.0.1.11 (EC2), ALB orders-alb (10.0.0.10,
  * 10.0.0.11), NLB api-nlb 10.0.0.20, NAT 10.0.0.5, endpoint 10.0.0.30, RDS orders-db 10.0.3.60,
  * a MongoDB instance mongo-1 10.0.3.70. VPC B (vpc-0bbb): other-1, also 10.0.1.10, and
- * 10.0.0.10 is nobody there. Threat intel: Feodo 192.0.2.46 (port 8080) and a DROP-style
- * 203.0.113.128/25, so 203.0.113.9 and 192.0.2.47 are look-alikes.
+ * 10.0.0.10 is nobody there. Threat intel: Feodo 192.0.2.46 (port 8080), a DROP-style
+ * 203.0.113.128/25 and a drop_v6-style 2001:db8:46::/48, so 203.0.113.9, 192.0.2.47 and
+ * 2001:db8::46 are look-alikes.
  */
 
 export const ACCOUNT = '111122223333';
@@ -174,7 +175,9 @@ export function contextFixture(t: number, account: string = ACCOUNT): ContextFix
     // (3) threats: web-1 tries the Feodo C2 (REJECT), the listed /25 probes web-2 (REJECT); mongo's peer above is listed (ACCEPT)
     ext(ENI.web1, '10.0.1.10', 41002, '192.0.2.46', 8080, 20, { action: 'REJECT' }),
     ext(ENI.web2, '203.0.113.200', 44444, '10.0.1.11', 22, 21, { action: 'REJECT' }),
-    //   look-alikes: the address next to the C2, an IPv6 flow
+    //   an IPv6 address inside a listed /48 (ACCEPT)
+    ext(ENI.web1, '2600:1f18::10', 41005, '2001:db8:46::1', 443, 23, { type: 'IPv6', bytes: 1500 }),
+    //   look-alikes: the address next to the C2, an IPv6 address just outside the /48
     ext(ENI.web1, '10.0.1.10', 41003, '192.0.2.47', 8080, 22),
     ext(ENI.web1, '2600:1f18::10', 41004, '2001:db8::46', 8080, 22, { type: 'IPv6' }),
     // (4)+(5) load balancers to targets, logged on the LB's interfaces and on the targets'
@@ -198,6 +201,7 @@ export function contextFixture(t: number, account: string = ACCOUNT): ContextFix
       text: '"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"\n"2026-01-01 00:00:00","192.0.2.46","8080","online","2026-01-15","Emotet"\n',
     },
     { file: 'drop.txt', text: '; Spamhaus DROP List\n203.0.113.128/25 ; SBL000001\n' },
+    { file: 'drop_v6.json', text: '{"cidr":"2001:db8:46::/48","sblid":"SBL000002","rir":"ripencc"}\n' },
   ];
   const window = {
     window_start: t - 3600,
