@@ -15,9 +15,20 @@ export interface MonitoringProps {
   readonly workgroupName: string;
   /** Detection functions by detection id. */
   readonly detections: ReadonlyMap<string, FlowWatchFunction>;
-  readonly slackNotifier?: FlowWatchFunction;
+  /**
+   * The other Lambdas (Slack notifier, ENI inventory, threat-intel sync: whichever exist) by a
+   * short PascalCase label; each gets the same `Errors` alarm as a detection and a line on the
+   * dashboard's errors graph.
+   */
+  readonly functions: ReadonlyMap<string, WatchedFunction>;
   /** Dead-letter queues by a short label. */
   readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
+}
+
+export interface WatchedFunction {
+  readonly function: FlowWatchFunction;
+  /** What a failed invocation means and where to look (the alarm description). */
+  readonly description: string;
 }
 
 /** A detection's custom metric (emitted by the runner with Powertools EMF). */
@@ -37,9 +48,9 @@ export function detectionMetric(
 }
 
 /**
- * Alarms about FlowWatch itself (a detection that errors, an Athena query that fails, anything
- * in a dead-letter queue) to an ops topic, and a dashboard of findings, bytes scanned and
- * run duration per detection.
+ * Alarms about FlowWatch itself (a detection or another FlowWatch Lambda that errors, an Athena
+ * query that fails, anything in a dead-letter queue) to an ops topic, and a dashboard of
+ * findings, bytes scanned and run duration per detection and errors per Lambda.
  */
 export class Monitoring extends Construct {
   readonly opsTopic: sns.Topic;
@@ -61,25 +72,24 @@ export class Monitoring extends Construct {
       this.alarms.push(created);
     };
 
-    for (const [detectionId, fn] of props.detections)
-      alarm(`${detectionId}Errors`, {
-        alarmDescription: `FlowWatch detection ${detectionId} failed a run (see its log group; the event is in the detection DLQ)`,
+    // Any failed invocation (each retry counts): a 5-minute sum of Errors >= 1.
+    const errorsAlarm = (alarmId: string, fn: FlowWatchFunction, description: string) =>
+      alarm(alarmId, {
+        alarmDescription: description,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    if (props.slackNotifier)
-      alarm('SlackNotifierErrors', {
-        alarmDescription:
-          'FlowWatch could not post an alert to Slack (the message is retried, then kept in the Slack DLQ)',
-        metric: props.slackNotifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    for (const [detectionId, fn] of props.detections)
+      errorsAlarm(
+        `${detectionId}Errors`,
+        fn,
+        `FlowWatch detection ${detectionId} failed a run (see its log group; the event is in the detection DLQ)`,
+      );
+    for (const [label, watched] of props.functions)
+      errorsAlarm(`${label}Errors`, watched.function, watched.description);
     // Athena publishes one TotalExecutionTime sample per query with its final state.
     const failedQueries = new cloudwatch.Metric({
       namespace: 'AWS/Athena',
@@ -142,10 +152,11 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Detection Lambda errors',
-        left: [...props.detections].map(([d, fn]) =>
-          fn.metricErrors({ statistic: 'Sum', period: Duration.hours(1), label: d }),
-        ),
+        title: 'Lambda errors',
+        left: [
+          ...props.detections,
+          ...[...props.functions].map(([label, w]) => [label, w.function] as const),
+        ].map(([label, fn]) => fn.metricErrors({ statistic: 'Sum', period: Duration.hours(1), label })),
         width: 12,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'FlowWatch alarms', alarms: this.alarms, width: 12 }),

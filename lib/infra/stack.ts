@@ -13,7 +13,7 @@ import { ContextBucket } from './context-bucket';
 import { Detections } from './detections';
 import { EniInventory, EniInventoryTable } from './eni-inventory';
 import { FlowLogs } from './flow-logs';
-import { Monitoring } from './monitoring';
+import { Monitoring, type WatchedFunction } from './monitoring';
 import { investigationQuery, loadSavedQueries } from './saved-queries';
 import { accessLogBucket, type FlowLogSource, FlowLogStorage, sourceBaseLocation } from './storage';
 import { ThreatIntelSync, ThreatIntelTable } from './threat-intel';
@@ -187,12 +187,31 @@ export class FlowWatchStack extends Stack {
     if (this.inventory) dlqs.set('Inventory', this.inventory.deadLetterQueue);
     if (this.threatIntelSync) dlqs.set('ThreatIntel', this.threatIntelSync.deadLetterQueue);
     if (this.alerting.slackDeadLetterQueue) dlqs.set('Slack', this.alerting.slackDeadLetterQueue);
+    const watched = new Map<string, WatchedFunction>();
+    if (this.alerting.slackNotifier)
+      watched.set('SlackNotifier', {
+        function: this.alerting.slackNotifier,
+        description:
+          'FlowWatch could not post an alert to Slack (the message is retried, then kept in the Slack DLQ)',
+      });
+    if (this.inventory)
+      watched.set('Inventory', {
+        function: this.inventory.function,
+        description:
+          'The FlowWatch ENI inventory snapshot failed (the error names each failed account/region; after the retries the event is in the inventory DLQ)',
+      });
+    if (this.threatIntelSync)
+      watched.set('ThreatIntelSync', {
+        function: this.threatIntelSync.function,
+        description:
+          'The FlowWatch threat-intel list sync failed (a list with no valid line, or S3; after the retries the event is in the threat-intel DLQ)',
+      });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       emails: c.alerts.opsEmails ?? c.alerts.emails,
       key: this.alerting.key,
       workgroupName: c.athena.workgroupName,
       detections: this.detections.functions,
-      slackNotifier: this.alerting.slackNotifier,
+      functions: watched,
       deadLetterQueues: dlqs,
     });
     this.monitoring.node.addDependency(this.athena);

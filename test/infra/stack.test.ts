@@ -588,8 +588,9 @@ describe('alerting', () => {
 describe('monitoring', () => {
   test('alarms on every detection, the notifier, Athena failures and each DLQ, all to the ops topic', () => {
     const alarms = Object.values(resources(maximal, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    // + Slack notifier + Athena + DLQs (detections, Slack, ENI inventory, threat-intel sync)
-    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 1 + 1 + 4);
+    // + Errors of the Slack notifier, ENI inventory and threat-intel sync + Athena
+    // + DLQs (detections, Slack, ENI inventory, threat-intel sync)
+    expect(alarms).toHaveLength(maxCfg.enabledDetections.length + 3 + 1 + 4);
     for (const a of alarms) expect(JSON.stringify(a.AlarmActions)).toMatch(/MonitoringOpsTopic/);
     const athena = alarms.find((a) => a.Namespace === 'AWS/Athena')!;
     expect(athena).toMatchObject({
@@ -606,8 +607,73 @@ describe('monitoring', () => {
     const dlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlq).toHaveLength(4); // detections, Slack, ENI inventory, threat-intel sync
     expect(alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda')).toHaveLength(
-      maxCfg.enabledDetections.length + 1,
+      maxCfg.enabledDetections.length + 3,
     );
+  });
+
+  // The functions are told apart by their environment (the bucket each one writes).
+  const fnIdWithEnv = (t: Template, key: string): string[] =>
+    Object.entries(resources(t, 'AWS::Lambda::Function'))
+      .filter(([, f]) => JSON.stringify(f.Properties.Environment ?? {}).includes(key))
+      .map(([id]) => id);
+  const errorsAlarmsOf = (t: Template, fnId: string) =>
+    Object.entries(resources(t, 'AWS::CloudWatch::Alarm')).filter(
+      ([, a]) =>
+        a.Properties.MetricName === 'Errors' &&
+        JSON.stringify(a.Properties.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]),
+    );
+  const contextFns = [
+    ['ENI inventory', ENV.INVENTORY_BUCKET, 'Inventory'],
+    ['threat-intel sync', ENV.THREAT_INTEL_BUCKET, 'ThreatIntelSync'],
+  ] as const;
+  // Both off (inventory is off by default; the threat-intel sync on).
+  const contextOff = synth(config({ ...MINIMAL, threatIntel: { enabled: false } }));
+
+  test.each(contextFns)(
+    'the %s Lambda has an Errors alarm to the ops topic, and a dashboard line',
+    (_, env, label) => {
+      const fnIds = fnIdWithEnv(maximal, env);
+      expect(fnIds).toHaveLength(1);
+      const [[alarmId, alarm]] = errorsAlarmsOf(maximal, fnIds[0]!) as [[string, Resources[string]]];
+      expect(alarmId).toMatch(new RegExp(`^Monitoring${label}Errors`));
+      // The same shape as a detection's alarm: any error in 5 minutes, no data is fine.
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: expect.stringMatching(/^MonitoringOpsTopic/) }],
+      });
+      const detectionAlarm = only(
+        Object.fromEntries(errorsAlarmsOf(maximal, fnIdWithEnv(maximal, ENV.DETECTION_ID)[0]!)),
+      );
+      const shape = ({ AlarmDescription: _d, Dimensions: _x, ...rest }: Record<string, unknown>) => rest;
+      expect(shape(alarm.Properties)).toEqual(shape(detectionAlarm.Properties));
+      const body = JSON.stringify(
+        only(resources(maximal, 'AWS::CloudWatch::Dashboard')).Properties.DashboardBody,
+      );
+      expect(body).toContain(JSON.stringify({ Ref: fnIds[0] }));
+      expect(body).toContain(`\\"label\\":\\"${label}\\"`);
+    },
+  );
+
+  test.each(contextFns)('no %s Lambda, no alarm on it', (_, env, label) => {
+    expect(fnIdWithEnv(contextOff, env)).toHaveLength(0);
+    const ids = Object.keys(resources(contextOff, 'AWS::CloudWatch::Alarm'));
+    expect(ids.filter((id) => id.startsWith(`Monitoring${label}Errors`))).toHaveLength(0);
+    // Only the detections remain (no Slack notifier in MINIMAL either).
+    expect(
+      Object.values(resources(contextOff, 'AWS::CloudWatch::Alarm')).filter(
+        (a) => a.Properties.MetricName === 'Errors',
+      ),
+    ).toHaveLength(config(MINIMAL).enabledDetections.length);
+    const body = JSON.stringify(resources(contextOff, 'AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('\\"label\\":\\"'); // the detections' lines
+    expect(body).not.toContain(`\\"label\\":\\"${label}\\"`);
   });
 
   test('dashboard shows findings, bytes scanned and duration per detection', () => {
