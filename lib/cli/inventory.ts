@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EniRecord } from '../context/eni-inventory';
 import type { InventoryFormat, LoadInventoryResult } from '../context/inventory-store';
-import type { ThreatIntelIssue, ThreatIntelRecord } from '../context/threat-intel';
+import type { ThreatIntelFormat, ThreatIntelIssue, ThreatIntelRecord } from '../context/threat-intel';
 import { EXIT_OK, UsageError } from './errors';
 import { formatCount, isoMinuteSeconds } from './format';
 import type { Io } from './io';
@@ -123,44 +123,124 @@ export interface ThreatIntelList {
 /** What to load next to flow_logs (lists already parsed, so their errors come before any load). */
 export interface ContextInput {
   readonly inventory: string[];
+  /** --inventory-as-of (Unix seconds): the snapshot in force then instead of the latest. */
+  readonly inventoryAsOf?: number;
   readonly threatIntel: ThreatIntelList[];
 }
 
 export interface ContextReport {
   readonly inventory?: LoadInventoryResult;
+  /** The --inventory-as-of time, when given. */
+  readonly inventoryAsOf?: number;
   readonly threatIntel?: { lists: number; entries: number; duplicates: number };
   /** Skipped threat-intel lines, `file:line: message`. */
   readonly issues: string[];
+  /** Other context warnings (an account/region with no snapshot at --inventory-as-of). */
+  readonly warnings?: string[];
+}
+
+/** The options beside --inventory / --threat-intel that shape how they load. */
+export interface ContextFlags {
+  readonly inventoryAsOf?: string;
+  readonly threatIntelFormat?: string;
+}
+
+export const THREAT_INTEL_FORMATS: readonly ThreatIntelFormat[] = ['plain', 'csv', 'feodo', 'jsonl'];
+
+// A zone is required: a snapshot time picked in local time by mistake would pick another snapshot.
+const HAS_ZONE = /T.*(Z|[+-]\d{2}:?\d{2})$/i;
+
+function parseAsOf(text: string): number {
+  if (!HAS_ZONE.test(text.trim()))
+    throw new UsageError(
+      `--inventory-as-of: '${text}' is not an ISO-8601 time with a zone (use e.g. 2026-01-15T08:00:00Z or 2026-01-15T09:00:00+01:00)`,
+    );
+  return parseIsoTime('--inventory-as-of', text, 'floor');
 }
 
 /**
- * Parse `--inventory` / `--threat-intel` values. Lists are read here, before DuckDB opens: an
- * unreadable file or a CSV without an address column fails in milliseconds (ThreatIntelFileError,
- * exit 2); a bad line is only an issue.
+ * Parse `--inventory` / `--threat-intel` values and the options that go with them. Lists are
+ * read here, before DuckDB opens: an unreadable file or a CSV without an address column fails in
+ * milliseconds (ThreatIntelFileError, exit 2); a bad line is only an issue.
  */
 export async function readContextOptions(
   inventory: string[] | undefined,
   threatIntel: string[] | undefined,
+  flags: ContextFlags = {},
 ): Promise<ContextInput | undefined> {
+  // Checked first: an option that would be silently ignored is a mistake worth stopping for.
+  if (flags.inventoryAsOf !== undefined && !inventory?.length)
+    throw new UsageError('--inventory-as-of needs --inventory (the inventory files to pick a snapshot from)');
+  if (flags.threatIntelFormat !== undefined && !threatIntel?.length)
+    throw new UsageError('--threat-intel-format needs --threat-intel (the lists it applies to)');
+  const format = flags.threatIntelFormat as ThreatIntelFormat | undefined;
+  // commander's .choices() checks this on the command line; this covers programmatic callers.
+  if (format !== undefined && !THREAT_INTEL_FORMATS.includes(format))
+    throw new UsageError(
+      `--threat-intel-format: '${format}' is not a list format (use ${THREAT_INTEL_FORMATS.join(', ')})`,
+    );
+  const inventoryAsOf = flags.inventoryAsOf === undefined ? undefined : parseAsOf(flags.inventoryAsOf);
   if (!inventory?.length && !threatIntel?.length) return undefined;
   const lists: ThreatIntelList[] = [];
   if (threatIntel?.length) {
     const { readThreatIntelFile } = await import('../context/threat-intel');
     for (const file of threatIntel) {
-      const r = readThreatIntelFile(file);
+      const r = readThreatIntelFile(file, format === undefined ? {} : { format });
       lists.push({ file, records: r.records, issues: r.issues, duplicates: r.duplicates });
     }
   }
-  return { inventory: inventory ?? [], threatIntel: lists };
+  return { inventory: inventory ?? [], inventoryAsOf, threatIntel: lists };
+}
+
+/**
+ * Load the inventory as of a time: every snapshot is listed first, so an account/region with
+ * none at or before the time is a warning, and a time before every snapshot an error (an empty
+ * eni_inventory would silently change findings, not fail them).
+ */
+async function loadInventoryAsOf(
+  conn: DuckDBConnection,
+  paths: string[],
+  asOf: number,
+): Promise<{ inventory: LoadInventoryResult; warnings: string[] }> {
+  const { loadInventory } = await import('../context/inventory-store');
+  const all = await loadInventory(conn, paths, { allSnapshots: true });
+  const inventory = await loadInventory(conn, paths, { asOf });
+  const earliest = new Map<string, number>();
+  for (const s of all.snapshots) {
+    const key = `${s.account_id}/${s.region}`;
+    earliest.set(key, Math.min(earliest.get(key) ?? s.snapshot_time, s.snapshot_time));
+  }
+  const at = isoMinuteSeconds(asOf);
+  if (inventory.snapshots.length === 0) {
+    const first = Math.min(...earliest.values());
+    throw new UsageError(
+      `--inventory-as-of ${at}: no inventory snapshot at or before it; the earliest is ${isoMinuteSeconds(first)}`,
+    );
+  }
+  const kept = new Set(inventory.snapshots.map((s) => `${s.account_id}/${s.region}`));
+  const warnings = [...earliest]
+    .filter(([key]) => !kept.has(key))
+    .map(
+      ([key, t]) =>
+        `inventory ${key}: no snapshot at or before ${at} (the earliest is ${isoMinuteSeconds(t)}); its interfaces are not in eni_inventory`,
+    );
+  return { inventory, warnings };
 }
 
 /** Load the context tables into the session's connection (eni_inventory + eni_ips, threat_intel). */
 export async function loadContext(conn: DuckDBConnection, input: ContextInput): Promise<ContextReport> {
   const issues: string[] = [];
+  const warnings: string[] = [];
   let inventory: LoadInventoryResult | undefined;
   if (input.inventory.length > 0) {
-    const { loadInventory } = await import('../context/inventory-store');
-    inventory = await loadInventory(conn, input.inventory);
+    if (input.inventoryAsOf !== undefined) {
+      const r = await loadInventoryAsOf(conn, input.inventory, input.inventoryAsOf);
+      inventory = r.inventory;
+      warnings.push(...r.warnings);
+    } else {
+      const { loadInventory } = await import('../context/inventory-store');
+      inventory = await loadInventory(conn, input.inventory);
+    }
   }
   let threatIntel: ContextReport['threatIntel'];
   if (input.threatIntel.length > 0) {
@@ -175,7 +255,15 @@ export async function loadContext(conn: DuckDBConnection, input: ContextInput): 
     }
     threatIntel = { lists: input.threatIntel.length, entries, duplicates };
   }
-  return { inventory, threatIntel, issues };
+  return { inventory, inventoryAsOf: input.inventoryAsOf, threatIntel, issues, warnings };
+}
+
+/** `taken <time>`, or the distinct times when account/region snapshots differ (a few, else the range). */
+function snapshotTimes(inv: LoadInventoryResult): string {
+  const times = [...new Set(inv.snapshots.map((s) => s.snapshot_time))].sort((a, b) => a - b);
+  if (times.length === 0) return '';
+  if (times.length <= 3) return `, taken ${times.map(isoMinuteSeconds).join(', ')}`;
+  return `, taken ${isoMinuteSeconds(times[0]!)} to ${isoMinuteSeconds(times[times.length - 1]!)}`;
 }
 
 /** Context warnings (capped like the flow-log issues) and, unless quiet, what was loaded. */
@@ -185,6 +273,7 @@ export function printContextReport(
   maxIssues: number,
   quiet: boolean | undefined,
 ): void {
+  for (const w of report.warnings ?? []) write(`warning: ${w}`);
   for (const i of report.issues.slice(0, maxIssues)) write(`warning: ${i}`);
   const hidden = report.issues.length - Math.min(report.issues.length, maxIssues);
   if (hidden > 0) write(`warning: ... ${hidden} more threat-intel issue${hidden === 1 ? '' : 's'} not shown`);
@@ -196,7 +285,7 @@ export function printContextReport(
   const inv = report.inventory;
   if (inv)
     write(
-      `inventory: ${formatCount(inv.rows)} interface${inv.rows === 1 ? '' : 's'} in ${inv.snapshots.length} account/region snapshot${inv.snapshots.length === 1 ? '' : 's'} from ${inv.files} file${inv.files === 1 ? '' : 's'} (tables eni_inventory, eni_ips)`,
+      `inventory: ${formatCount(inv.rows)} interface${inv.rows === 1 ? '' : 's'} in ${inv.snapshots.length} account/region snapshot${inv.snapshots.length === 1 ? '' : 's'} from ${inv.files} file${inv.files === 1 ? '' : 's'}${snapshotTimes(inv)}${report.inventoryAsOf === undefined ? '' : ` (as of ${isoMinuteSeconds(report.inventoryAsOf)})`} (tables eni_inventory, eni_ips)`,
     );
   const ti = report.threatIntel;
   if (ti)

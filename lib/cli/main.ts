@@ -39,6 +39,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '--threat-intel <file>',
       `IP/CIDR list (plain, CSV, Feodo CSV, Spamhaus DROP JSON; repeatable): loads table threat_intel${what}`,
     ).argParser(collect);
+  const inventoryAsOfOption = () =>
+    new Option(
+      '--inventory-as-of <iso>',
+      'load the inventory snapshot in force at this time (per account/region the latest at or before it; ISO-8601 with a zone, e.g. 2026-01-15T08:00:00Z) instead of the latest; needs --inventory',
+    );
+  const threatIntelFormatOption = () =>
+    new Option(
+      '--threat-intel-format <format>',
+      'format of every --threat-intel file instead of detecting it from the first line',
+    ).choices(['plain', 'csv', 'feodo', 'jsonl']);
 
   const formatOption = () =>
     new Option('--format <format>', 'output format: table (for people) or json (JSON Lines)').default(
@@ -74,11 +84,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '; direct-to-ec2-bypass uses it for v2 logs, database-egress for RDS interfaces, and findings name the instance or load balancer',
       ),
     )
+    .addOption(inventoryAsOfOption())
     .addOption(
       threatIntelOption(
         '; threat-intel-match reports traffic with listed addresses; malformed lines are warnings, exit 2 with --strict',
       ),
     )
+    .addOption(threatIntelFormatOption())
     .action(async (paths: string[], flags) => {
       const { scanCommand } = await import('./scan');
       setExit(await scanCommand(paths, flags, io));
@@ -125,7 +137,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       'exit 2 if any flow log or threat-intel line was skipped or any file could not be read',
     )
     .addOption(inventoryOption(', for joins with flow_logs'))
+    .addOption(inventoryAsOfOption())
     .addOption(threatIntelOption(', for joins with flow_logs; malformed lines are warnings'))
+    .addOption(threatIntelFormatOption())
     .action(async (sql: string, paths: string[], flags) => {
       const { queryCommand } = await import('./query');
       setExit(await queryCommand(sql, paths, flags, io));

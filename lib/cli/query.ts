@@ -19,7 +19,9 @@ export interface QueryFlags {
   memoryLimit?: string;
   strict?: boolean;
   inventory?: string[];
+  inventoryAsOf?: string;
   threatIntel?: string[];
+  threatIntelFormat?: string;
 }
 
 /** Raw values for a query table: the user asked for these columns, so no unit formatting. */
@@ -37,7 +39,7 @@ export async function queryCommand(sql: string, paths: string[], flags: QueryFla
   const fields = parseFieldsOption(flags.fields);
   const memoryLimit = parseMemoryLimit(flags.memoryLimit);
   const { readContextOptions, printContextReport } = await import('./inventory');
-  const context = await readContextOptions(flags.inventory, flags.threatIntel);
+  const context = await readContextOptions(flags.inventory, flags.threatIntel, flags);
   const progress = createProgress(progressWanted(flags.quiet));
   const session = await openSession(paths, { fields, progress, memoryLimit, context });
   try {

@@ -44,7 +44,9 @@ export interface ScanFlags {
   quiet?: boolean;
   memoryLimit?: string;
   inventory?: string[];
+  inventoryAsOf?: string;
   threatIntel?: string[];
+  threatIntelFormat?: string;
 }
 
 export interface ScanResult {
@@ -85,7 +87,7 @@ async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
   const detections = selectDetections(loadDetections(), flags.detections);
   const memoryLimit = parseMemoryLimit(flags.memoryLimit);
   const { readContextOptions } = await import('./inventory');
-  const context = await readContextOptions(flags.inventory, flags.threatIntel);
+  const context = await readContextOptions(flags.inventory, flags.threatIntel, flags);
   return { fields, detections, since, until, format, failOn, memoryLimit, context };
 }
 

@@ -169,7 +169,7 @@ describe('flowwatch inventory', () => {
       ]);
       // THEN the ALB's interface is the ALB (by name), the instance's is the instance
       expect(r.stderr).toBe(
-        'inventory: 3 interfaces in 2 account/region snapshots from 2 files (tables eni_inventory, eni_ips)\n',
+        'inventory: 3 interfaces in 2 account/region snapshots from 2 files, taken 2026-01-15 07:55:00Z (tables eni_inventory, eni_ips)\n',
       );
       expect(r.code).toBe(0);
       expect(jsonLines(r.stdout)).toEqual([
@@ -434,5 +434,229 @@ describe('scan with context tables', () => {
     const r = await runCli(['scan', logs, '--inventory', empty]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no inventory files (.jsonl, .jsonl.gz, .parquet) found in ${empty}`);
+  });
+});
+
+describe('--inventory-as-of', () => {
+  const NAMES_SQL = 'SELECT name_tag FROM eni_inventory WHERE name_tag IS NOT NULL';
+  let history: string;
+
+  /** web-1 at 07:55 (both regions), renamed web-1-renamed in a us-east-1 snapshot at 09:00. */
+  beforeAll(async () => {
+    ({ out: history } = await makeInventory('jsonl.gz', 'inv-history'));
+    const renamed = structuredClone(US_DUMP);
+    renamed.NetworkInterfaces[0]!.TagSet = [{ Key: 'Name', Value: 'web-1-renamed' }];
+    writeFileSync(join(dir, 'us-renamed.json'), JSON.stringify(renamed));
+    const r = await runCli([
+      'inventory',
+      join(dir, 'us-renamed.json'),
+      '--out',
+      history,
+      '--snapshot-time',
+      '2026-01-15T09:00:00Z',
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  const names = async (...extra: string[]) => {
+    const r = await runCli(['query', NAMES_SQL, logs, '--inventory', history, '--format', 'json', ...extra]);
+    expect(r.code).toBe(0);
+    return { names: jsonLines(r.stdout).map((x) => x.name_tag), stderr: r.stderr };
+  };
+
+  test('query: the latest snapshot by default, the one in force at the time with --inventory-as-of', async () => {
+    // WHEN no time is given THEN us-east-1 comes from the 09:00 snapshot (eu-west-1 has only 07:55)
+    const latest = await names();
+    expect(latest.names).toEqual(['web-1-renamed']);
+    expect(latest.stderr).toBe(
+      'inventory: 3 interfaces in 2 account/region snapshots from 3 files, taken 2026-01-15 07:55:00Z, 2026-01-15 09:00:00Z (tables eni_inventory, eni_ips)\n',
+    );
+    // WHEN a time between the snapshots is given THEN the older one is loaded, and the line says so
+    const between = await names('--inventory-as-of', '2026-01-15T08:30:00Z');
+    expect(between.names).toEqual(['web-1']);
+    expect(between.stderr).toBe(
+      'inventory: 3 interfaces in 2 account/region snapshots from 3 files, taken 2026-01-15 07:55:00Z (as of 2026-01-15 08:30:00Z) (tables eni_inventory, eni_ips)\n',
+    );
+    // AND a snapshot taken exactly at the time is in force; an offset zone is honoured (09:30+01:00 is 08:30Z)
+    expect((await names('--inventory-as-of', '2026-01-15T09:00:00Z')).names).toEqual(['web-1-renamed']);
+    expect((await names('--inventory-as-of', '2026-01-15T09:30:00+01:00')).names).toEqual(['web-1']);
+  });
+
+  test("scan: a finding's entity_name comes from the snapshot in force", async () => {
+    const entityNames = async (...extra: string[]) => {
+      const r = await runCli([
+        'scan',
+        logs,
+        '--inventory',
+        history,
+        '--threat-intel',
+        join(dir, 'c2.txt'),
+        '--detections',
+        'threat-intel-match',
+        '--format',
+        'json',
+        '--quiet',
+        ...extra,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return jsonLines(r.stdout).map((f) => f.entity_name);
+    };
+    expect(await entityNames()).toEqual(['web-1-renamed', 'web-1-renamed']);
+    expect(await entityNames('--inventory-as-of', '2026-01-15T08:00:00Z')).toEqual(['web-1', 'web-1']);
+  });
+
+  test('a time before every snapshot is an error naming the earliest; an account/region without one is a warning', async () => {
+    const early = await runCli([
+      'query',
+      NAMES_SQL,
+      logs,
+      '--inventory',
+      history,
+      '--inventory-as-of',
+      '2026-01-15T07:00:00Z',
+    ]);
+    expect(early.code).toBe(2);
+    expect(early.stdout).toBe('');
+    expect(early.stderr).toContain(
+      'flowwatch: --inventory-as-of 2026-01-15 07:00:00Z: no inventory snapshot at or before it; the earliest is 2026-01-15 07:55:00Z',
+    );
+    // GIVEN us-east-1 snapshotted at 07:00 and eu-west-1 only at 07:55
+    const out = join(dir, 'inv-partial');
+    for (const [dump, at] of [
+      ['us.json', '2026-01-15T07:00:00Z'],
+      ['eu.json', '2026-01-15T07:55:00Z'],
+    ] as const) {
+      const r = await runCli(['inventory', join(dir, dump), '--out', out, '--snapshot-time', at]);
+      expect(r.code).toBe(0);
+    }
+    // WHEN loaded as of 07:30 THEN us-east-1 loads and eu-west-1 is named as missing
+    const r = await runCli([
+      'query',
+      'SELECT DISTINCT region FROM eni_inventory',
+      logs,
+      '--inventory',
+      out,
+      '--inventory-as-of',
+      '2026-01-15T07:30:00Z',
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([{ region: 'us-east-1' }]);
+    expect(r.stderr).toContain(
+      `warning: inventory ${ACCOUNT}/eu-west-1: no snapshot at or before 2026-01-15 07:30:00Z (the earliest is 2026-01-15 07:55:00Z); its interfaces are not in eni_inventory`,
+    );
+  });
+
+  test('bad uses exit 2 with a message naming the option', async () => {
+    for (const command of [
+      ['scan', logs],
+      ['query', 'SELECT 1 AS x', logs],
+    ]) {
+      const r = await runCli([...command, '--inventory-as-of', '2026-01-15T08:00:00Z']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('flowwatch: --inventory-as-of needs --inventory');
+    }
+    const cases: [string, string][] = [
+      ['2026-01-15T08:00:00', "--inventory-as-of: '2026-01-15T08:00:00' is not an ISO-8601 time with a zone"],
+      ['2026-01-15', "--inventory-as-of: '2026-01-15' is not an ISO-8601 time with a zone"],
+      ['yesterday', "--inventory-as-of: 'yesterday' is not an ISO-8601 time with a zone"],
+      ['2026-02-30T08:00:00Z', "--inventory-as-of: '2026-02-30T08:00:00Z' is not a valid date and time"],
+    ];
+    for (const [value, message] of cases) {
+      const r = await runCli([
+        'query',
+        'SELECT 1 AS x',
+        logs,
+        '--inventory',
+        history,
+        '--inventory-as-of',
+        value,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('--threat-intel-format', () => {
+  test('a CSV without an address column: refused when forced to csv, read as a plain list when detected', async () => {
+    // GIVEN a CSV whose address column is called 'host' (not a recognised name)
+    const file = join(dir, 'hosts.csv');
+    writeFileSync(file, 'host,description\n203.0.113.9,c2 box\n');
+    const sql = 'SELECT count(*) AS n FROM threat_intel';
+    // WHEN the format is forced to csv THEN the file is refused before anything loads
+    for (const command of [
+      ['query', sql, logs],
+      ['scan', logs],
+    ]) {
+      const forced = await runCli([...command, '--threat-intel', file, '--threat-intel-format', 'csv']);
+      expect(forced.code).toBe(2);
+      expect(forced.stdout).toBe('');
+      expect(forced.stderr).toContain(`flowwatch: ${file}:1: CSV header has no address column`);
+    }
+    // WHEN it is detected THEN it is a plain list whose two lines are warnings, nothing loaded
+    const detected = await runCli(['query', sql, logs, '--threat-intel', file, '--format', 'json']);
+    expect(detected.code).toBe(0);
+    expect(detected.stderr).toContain(`warning: ${file}:1:`);
+    expect(detected.stderr).toContain(`warning: ${file}:2:`);
+    expect(detected.stderr).toContain('warning: 2 malformed threat-intel lines skipped');
+    expect(jsonLines(detected.stdout)).toEqual([{ n: 0 }]);
+  });
+
+  test('a forced format is the one used for every list', async () => {
+    // GIVEN a Feodo-like extract without all of Feodo's columns (detected as a generic CSV)
+    const file = join(dir, 'feodo-extract.csv');
+    writeFileSync(file, 'dst_ip,dst_port,malware\n203.0.113.9,8080,Dridex\n');
+    const sql = 'SELECT cidr, port, source, description FROM threat_intel ORDER BY source';
+    const run = (...extra: string[]) =>
+      runCli(['query', sql, logs, '--threat-intel', file, '--format', 'json', '--quiet', ...extra]);
+    const detected = await run();
+    expect(detected.code).toBe(0);
+    expect(jsonLines(detected.stdout)).toEqual([
+      { cidr: '203.0.113.9/32', port: 8080, source: 'feodo-extract', description: null },
+    ]);
+    // WHEN forced to feodo THEN it is read as Feodo Tracker's list (source and C2 description)
+    const forced = await run('--threat-intel-format', 'feodo');
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(jsonLines(forced.stdout)).toEqual([
+      {
+        cidr: '203.0.113.9/32',
+        port: 8080,
+        source: 'feodotracker',
+        description: 'Dridex botnet C2 (status unknown, last online unknown)',
+      },
+    ]);
+    // AND forced to plain, the same file's lines are all malformed (the format applies to it)
+    const plain = await runCli([
+      'query',
+      sql,
+      logs,
+      '--threat-intel',
+      file,
+      '--threat-intel-format',
+      'plain',
+    ]);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('warning: 2 malformed threat-intel lines skipped');
+  });
+
+  test('an unknown format, or the option without --threat-intel, exits 2', async () => {
+    const bad = await runCli([
+      'scan',
+      logs,
+      '--threat-intel',
+      join(dir, 'c2.txt'),
+      '--threat-intel-format',
+      'xml',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("argument 'xml' is invalid. Allowed choices are plain, csv, feodo, jsonl.");
+    const alone = await runCli(['query', 'SELECT 1 AS x', logs, '--threat-intel-format', 'csv']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('flowwatch: --threat-intel-format needs --threat-intel');
   });
 });
