@@ -65,7 +65,9 @@ export function referencedContextTables(d: Pick<Detection, 'body'>): ContextTabl
   const code = d.body
     .replace(/--[^\n]*/g, '')
     .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/'(?:[^']|'')*'/g, "''");
+    .replace(/'(?:[^']|'')*'/g, "''")
+    // The table macro reads eni_inventory (lib/detection/sql-template.ts).
+    .replace(/\{\{\s*latest_eni_inventory\s*\}\}/g, ' eni_inventory ');
   return CONTEXT_TABLES.filter((t) => new RegExp(`\\b${t}\\b`).test(code));
 }
 

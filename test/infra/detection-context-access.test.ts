@@ -40,6 +40,12 @@ describe('detection Lambdas and the context tables', () => {
     expect(
       referencedContextTables({ body: "-- threat_intel\nSELECT 'eni_inventory' FROM flow_logs" }),
     ).toEqual([]);
+    // and the inventory macro is a use of eni_inventory
+    expect(
+      referencedContextTables({
+        body: 'SELECT 1 FROM flow_logs f JOIN {{ latest_eni_inventory }} i ON true',
+      }),
+    ).toEqual(['eni_inventory']);
   });
 
   it('lets threat-intel-match read both tables and their prefixes, never the uploaded lists', () => {
