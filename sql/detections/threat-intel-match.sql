@@ -64,6 +64,8 @@ WITH pairs AS (
     AND start >= :window_start AND start < :window_end
     AND log_status = 'OK'
     AND action IN ('ACCEPT', 'REJECT')
+    -- Without any list entry there is nothing to match: skip the grouping (evaluated once).
+    AND EXISTS (SELECT 1 FROM threat_intel)
   GROUP BY srcaddr, dstaddr, action
 ),
 sides AS (

@@ -9,7 +9,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { build } from 'esbuild';
 import { ENV } from '../../lib/constants/env';
 import { LAMBDA_EXTERNAL_MODULES } from '../../lib/constants/lambda';
-import { type Moto, startMoto } from '../helpers/moto';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../helpers/moto';
 import { createAwsFixture } from './aws-fixture';
 
 /**
@@ -26,7 +26,7 @@ let out: string;
 beforeAll(async () => {
   moto = await startMoto();
   out = mkdtempSync(join(tmpdir(), 'flowwatch-bundle-'));
-  for (const fn of ['detection-runner', 'slack-notifier', 'threat-intel-sync'])
+  for (const fn of ['detection-runner', 'slack-notifier', 'threat-intel-sync', 'eni-inventory'])
     await build({
       entryPoints: [join(root, 'lambdas', fn, 'handler.ts')],
       bundle: true,
@@ -173,6 +173,36 @@ describe('bundled Lambda handlers', () => {
       await expect(invoke('threat-intel-sync', {}, env)).rejects.toThrow(
         /threat-intel sync: 1 of 2 list\(s\) failed: threat-intel\/lists\/moved.txt/,
       );
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('eni-inventory assumes the member role through the bundled, lazily loaded credential provider', async () => {
+    await moto.reset();
+    const s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'ctx' }));
+      // GIVEN the deployment account (moto's) and a member account behind a role
+      const own = MOTO_ACCOUNT;
+      const member = '222222222222';
+      const env = {
+        [ENV.INVENTORY_BUCKET]: 'ctx',
+        [ENV.INVENTORY_ACCOUNT]: own,
+        [ENV.INVENTORY_ACCOUNTS]: `${own},${member}`,
+        [ENV.INVENTORY_REGIONS]: 'us-east-1',
+        [ENV.INVENTORY_MEMBER_ROLE]: 'flowwatch-inventory',
+      };
+      // WHEN the bundled handler runs a scheduled event
+      const result = (await invoke('eni-inventory', { time: '2026-01-15T10:00:00Z' }, env)) as {
+        keys: string[];
+        targets: number;
+        failures: unknown[];
+      };
+      // THEN both accounts were described (the member's through STS) and snapshotted
+      expect(result.failures).toEqual([]);
+      expect(result.targets).toBe(2);
+      expect(result.keys.map((k) => k.split('/')[1]).sort()).toEqual([own, member].sort());
     } finally {
       s3.destroy();
     }
