@@ -1,7 +1,6 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,6 +16,7 @@ import { deadLetterQueue } from './alerting';
 import type { FlowWatchAthena } from './athena';
 import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
+import { scheduledInvocation } from './schedule';
 import type { FlowLogSource } from './storage';
 
 /**
@@ -121,18 +121,12 @@ export class Detections extends Construct {
         [...tables].map((name) => ({ name, prefix: props.context.prefixes[name] })),
       );
 
-      const rule = new events.Rule(this, `${d.id}Schedule`, {
+      const rule = scheduledInvocation(this, `${d.id}Schedule`, {
         description: `FlowWatch: runs detection ${d.id}`,
         schedule: events.Schedule.expression(d.schedule),
+        fn,
+        deadLetterQueue: this.deadLetterQueue,
       });
-      rule.addTarget(
-        new targets.LambdaFunction(fn, {
-          // Invocation failures (throttled past 1 h, missing permissions) end up in the same DLQ.
-          deadLetterQueue: this.deadLetterQueue,
-          maxEventAge: Duration.hours(1),
-          retryAttempts: 4,
-        }),
-      );
       this.functions.set(d.id, fn);
       this.rules.set(d.id, rule);
     }

@@ -1,6 +1,5 @@
 import { Aws, CfnOutput, Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,7 +13,8 @@ import { deadLetterQueue } from './alerting';
 import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
 import { acknowledgeWildcardResource } from './nag';
-import { partitionProjectionParameters } from './table-definition';
+import { scheduledInvocation } from './schedule';
+import { jsonLinesStorage, partitionProjectionParameters } from './table-definition';
 
 export const ENI_INVENTORY_TABLE_NAME = 'eni_inventory';
 
@@ -90,14 +90,10 @@ export class EniInventoryTable extends Construct {
           { name: 'aws_region', type: 'string', comment: 'Region of the snapshot (from the S3 key)' },
           { name: 'dt', type: 'string', comment: 'Snapshot hour yyyy/MM/dd/HH (from the S3 key)' },
         ],
-        storageDescriptor: {
-          columns: ENI_INVENTORY_COLUMNS.map((c) => ({ name: c.name, type: c.glue })),
-          location: `s3://${props.bucket.bucketName}/${INVENTORY_PREFIX}/`,
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: {} },
-          compressed: true,
-        },
+        storageDescriptor: jsonLinesStorage(
+          ENI_INVENTORY_COLUMNS,
+          `s3://${props.bucket.bucketName}/${INVENTORY_PREFIX}/`,
+        ),
       },
     });
     this.table.addResourceDependency(props.catalog.database);
@@ -187,17 +183,12 @@ export class EniInventory extends Construct {
         new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }),
       );
 
-    this.rule = new events.Rule(this, 'Schedule', {
+    this.rule = scheduledInvocation(this, 'Schedule', {
       description: 'FlowWatch: hourly ENI inventory snapshot',
       schedule: events.Schedule.rate(Duration.hours(1)),
+      fn: this.function,
+      deadLetterQueue: this.deadLetterQueue,
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.deadLetterQueue,
-        maxEventAge: Duration.hours(1),
-        retryAttempts: 4,
-      }),
-    );
 
     // On the stack (not this construct) so the output keys stay readable.
     new CfnOutput(Stack.of(this), 'InventoryFunctionName', {

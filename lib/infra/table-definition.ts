@@ -201,3 +201,21 @@ export function ddlFileText(format: TableFormat): string {
     flowLogsDdl(def),
   ].join('\n');
 }
+
+/**
+ * Storage of a context table (eni_inventory, threat_intel): gzip JSON lines read by the OpenX
+ * JSON SerDe (what the inventory and threat-intel Lambdas write), columns from a catalogue.
+ */
+export function jsonLinesStorage(
+  columns: readonly { readonly name: string; readonly glue: string }[],
+  location: string,
+) {
+  return {
+    columns: columns.map((c) => ({ name: c.name, type: c.glue })),
+    location,
+    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: {} },
+    compressed: true,
+  };
+}

@@ -1,6 +1,5 @@
 import { Aws, CfnOutput, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,6 +13,8 @@ import { deadLetterQueue } from './alerting';
 import type { FlowLogCatalog } from './catalog';
 import { FlowWatchFunction } from './function';
 import { acknowledgeWildcardResource } from './nag';
+import { scheduledInvocation } from './schedule';
+import { jsonLinesStorage } from './table-definition';
 
 export const THREAT_INTEL_TABLE_NAME = THREAT_INTEL_TABLE;
 
@@ -50,14 +51,10 @@ export class ThreatIntelTable extends Construct {
           'Threat-intel IP/CIDR entries (JSON lines, gzip), one file per list uploaded to threat-intel/lists/',
         tableType: 'EXTERNAL_TABLE',
         parameters: { EXTERNAL: 'TRUE', classification: 'json' },
-        storageDescriptor: {
-          columns: THREAT_INTEL_COLUMNS.map((c) => ({ name: c.name, type: c.glue })),
-          location: `s3://${props.bucket.bucketName}/${THREAT_INTEL_TABLE_PREFIX}`,
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: {} },
-          compressed: true,
-        },
+        storageDescriptor: jsonLinesStorage(
+          THREAT_INTEL_COLUMNS,
+          `s3://${props.bucket.bucketName}/${THREAT_INTEL_TABLE_PREFIX}`,
+        ),
       },
     });
     this.table.addResourceDependency(props.catalog.database);
@@ -122,17 +119,12 @@ export class ThreatIntelSync extends Construct {
       `Read/write/delete of the threat_intel table files only: keys under ${THREAT_INTEL_TABLE_PREFIX} of the context bucket, one per uploaded list (names not known in advance).`,
     );
 
-    this.rule = new events.Rule(this, 'Schedule', {
+    this.rule = scheduledInvocation(this, 'Schedule', {
       description: 'FlowWatch: hourly threat-intel list sync',
       schedule: events.Schedule.rate(Duration.hours(1)),
+      fn: this.function,
+      deadLetterQueue: this.deadLetterQueue,
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.deadLetterQueue,
-        maxEventAge: Duration.hours(1),
-        retryAttempts: 4,
-      }),
-    );
 
     // On the stack (not this construct) so the output key stays readable for `aws lambda invoke`.
     new CfnOutput(Stack.of(this), 'ThreatIntelSyncFunctionName', {
