@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerContextTables } from './conformance-data';
 import { OWNED_TABLES_ENV, TABLES_ENV, writeSynthesizedTables } from './synth-tables';
-import { FS_ROOT_ENV, RUN_DIR_ENV, startTrino, URL_ENV } from './trino-server';
+import { FS_ROOT_ENV, RUN_DIR_ENV, startTrino, URL_ENV, waitForWorkers } from './trino-server';
 
 /**
  * Once for the whole suite: synthesize the Glue tables (`cdk synth`) and start Trino. Either
@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
     process.env[RUN_DIR_ENV] = runDir;
     process.stderr.write(`\nconformance: Trino at ${handle.url}, ready in ${startupMs} ms\n`);
   }
+  const waited = await waitForWorkers(process.env[URL_ENV]!);
+  if (waited > 0) process.stderr.write(`conformance: Trino scheduled its first query after ${waited} ms\n`);
   // Queries that name no schema run in `default` (the detection fixtures): the context tables
   // exist there too, empty, as they always exist in the deployed Glue database.
   await registerContextTables('default', 'conf-default');

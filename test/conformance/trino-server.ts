@@ -57,3 +57,23 @@ export async function trinoVersion(url: string): Promise<string> {
   if (!v) throw new Error(`${url}/v1/info did not report nodeVersion.version`);
   return v;
 }
+
+/**
+ * Wait until Trino can schedule a query. `/v1/info` reports `starting: false` before the node has
+ * announced itself to the scheduler, and a query in that gap fails with NO_NODES_AVAILABLE (seen
+ * on a loaded CI machine), so run a query that needs a worker until one succeeds.
+ */
+export async function waitForWorkers(url: string, timeoutMs = 120_000): Promise<number> {
+  const { TrinoEngine } = await import('../../lib/detection/trino-engine');
+  const engine = new TrinoEngine({ url, catalog: 'hive', schema: 'default' });
+  const started = Date.now();
+  for (;;) {
+    try {
+      await engine.query('SELECT count(*) FROM UNNEST(sequence(1, 10)) AS t(x)', [], { label: 'warm-up' });
+      return Date.now() - started;
+    } catch (e) {
+      if (!/NO_NODES_AVAILABLE/.test(String(e)) || Date.now() - started > timeoutMs) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
