@@ -121,9 +121,27 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('query')
-    .description('run ad-hoc SQL (Athena dialect) against the flow_logs table built from the files')
-    .argument('<sql>', 'the query, e.g. "SELECT srcaddr, sum(bytes) AS bytes FROM flow_logs GROUP BY 1"')
-    .argument('<path...>', 'files or folders to load')
+    .description(
+      'run ad-hoc SQL (Athena dialect), or a shipped saved query (--saved), against the flow_logs table built from the files',
+    )
+    .argument(
+      '[sql]',
+      'the query, e.g. "SELECT srcaddr, sum(bytes) AS bytes FROM flow_logs GROUP BY 1" (omit it with --saved)',
+    )
+    .argument('[path...]', 'files or folders to load')
+    .option(
+      '--saved <name>',
+      'run a saved query from sql/queries instead of SQL text: its id (traffic-from-source) or Athena name (flowwatch-traffic-from-source)',
+    )
+    .addOption(
+      new Option(
+        '--param <name=value>',
+        "a saved query's input, e.g. source_addr=203.0.113.9 (repeatable)",
+      ).argParser(collect),
+    )
+    .option('--since <iso>', 'saved query window start (ISO-8601, UTC when no zone); default: first record')
+    .option('--until <iso>', 'saved query window end, exclusive; default: last record end + 1 s')
+    .option('--list-saved', 'list the saved queries with their descriptions and params')
     .option('--fields <fields>', 'field order of headerless text files (default v2)')
     .addOption(formatOption())
     .option('--quiet', 'no progress bar and no context summary')
@@ -140,9 +158,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(inventoryAsOfOption())
     .addOption(threatIntelOption(', for joins with flow_logs; malformed lines are warnings'))
     .addOption(threatIntelFormatOption())
-    .action(async (sql: string, paths: string[], flags) => {
+    .action(async (sql: string | undefined, paths: string[], flags) => {
       const { queryCommand } = await import('./query');
       setExit(await queryCommand(sql, paths, flags, io));
+    });
+
+  program
+    .command('queries')
+    .description('list the saved queries (sql/queries) with their descriptions and params, for query --saved')
+    .addOption(formatOption())
+    .action(async (flags) => {
+      const { savedQueriesCommand } = await import('./query');
+      setExit(await savedQueriesCommand(flags, io));
     });
 
   program
@@ -202,6 +229,7 @@ function reportError(e: unknown, io: Io): number {
     'InventoryInputError',
     'InventoryReadError',
     'ThreatIntelFileError',
+    'SavedQueryError',
   ];
   if (e instanceof UsageError || known.includes(err?.name)) {
     io.err(`flowwatch: ${err.message}`);

@@ -24,6 +24,7 @@ import {
   type TemplatePart,
   templateParamNames,
 } from '../detection/sql-template';
+import { partitionBounds, type TimeWindow } from '../detection/window';
 
 /**
  * Athena saved (named) queries for responders: `sql/queries/<id>.sql`, a YAML header in a
@@ -254,4 +255,30 @@ export function renderSavedQueryBound(
     }
   }
   return { sql: sql.trim(), params };
+}
+
+/**
+ * The built-in values of a window [start, end) as the detection runner binds them: the window
+ * in seconds, `dt` partitions from the start's to the end's plus the delivery slack, and the
+ * oldest inventory snapshot an interface is looked up in. Shared by `flowwatch query --saved`
+ * and the conformance suite, so both bind saved queries exactly like the Lambda does.
+ */
+export function savedQueryWindowValues(
+  window: TimeWindow,
+  granularity: 'hour' | 'day',
+): Record<(typeof BUILTIN_PARAMS)[number] | 'inventory_dt_start', SqlParam> {
+  const { dtStart, dtEnd } = partitionBounds(window, granularity);
+  return {
+    window_start: window.start,
+    window_end: window.end,
+    dt_start: dtStart,
+    dt_end: dtEnd,
+    inventory_dt_start: inventoryDt(window.start - INVENTORY_LOOKBACK_SECONDS),
+  };
+}
+
+/** A saved query by file id (`rejected-traffic`) or named-query name (`flowwatch-rejected-traffic`). */
+export function findSavedQuery(queries: readonly SavedQuery[], name: string): SavedQuery | undefined {
+  const n = name.trim();
+  return queries.find((q) => q.name === n || q.name === `${SAVED_QUERY_PREFIX}${n}`);
 }

@@ -4,15 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { DEFAULT_INTERNAL_CIDRS, parseCidr } from '../../lib/detection/cidr';
 import type { Row, SqlParam } from '../../lib/detection/engine';
 import { toJson } from '../../lib/detection/finding';
-import {
-  INVENTORY_LOOKBACK_SECONDS,
-  inventoryDt,
-  QUERIES_DIR,
-  splitHeader,
-} from '../../lib/detection/registry';
+import { QUERIES_DIR, splitHeader } from '../../lib/detection/registry';
 import { parseSqlTemplate, type RenderedSql, renderSqlTemplate } from '../../lib/detection/sql-template';
 import { TrinoEngine } from '../../lib/detection/trino-engine';
-import { formatDt } from '../../lib/detection/window';
+import { savedQueryWindowValues } from '../../lib/infra/saved-queries';
 import { type GlueTableInput, registerGlueTable, tableDir } from './glue-table';
 import { synthesizedTables } from './synth-tables';
 import { trinoFromEnv, trinoVersion } from './trino-server';
@@ -113,13 +108,8 @@ export function renderSavedQuery(q: SavedQueryFile, values: Readonly<Record<stri
 
 /** Bounds the Lambda would send for a window [start, end): window in seconds, dt hour partitions. */
 export function builtinValues(start: number, end: number): Record<string, SqlParam> {
-  return {
-    window_start: start,
-    window_end: end,
-    dt_start: formatDt(start, 'hour'),
-    dt_end: formatDt(end + HOUR, 'hour'),
-    inventory_dt_start: inventoryDt(start - INVENTORY_LOOKBACK_SECONDS),
-  };
+  // The same binding `flowwatch query --saved` uses (one implementation, in lib/).
+  return savedQueryWindowValues({ start, end }, 'hour');
 }
 
 /** Files (and their sizes) below `dir`, recursively. */
