@@ -191,10 +191,23 @@ export async function queryCommand(
     );
     const result = await session.engine.query(rendered.sql, rendered.params, { label: plan.query.name });
     printRows(result.rows, format, io);
+    // The shipped queries cap their output (as on Athena): say so rather than look complete.
+    const limit = outerLimit(plan.query);
+    if (limit !== undefined && result.rows.length >= limit)
+      io.err(
+        `warning: ${result.rows.length} rows is the saved query's own LIMIT ${limit}: there may be more; narrow it with --since/--until or --param`,
+      );
     return EXIT_OK;
   } finally {
     await session.close();
   }
+}
+
+/** The LIMIT at the end of a saved query's SQL, if it has one. */
+function outerLimit(q: SavedQuery): number | undefined {
+  const text = q.template.map((p) => (p.kind === 'sql' ? p.text : ' ? ')).join('');
+  const m = /\bLIMIT\s+(\d+)\s*;?\s*$/i.exec(text.replace(/--[^\n]*$/gm, '').trimEnd());
+  return m ? Number(m[1]) : undefined;
 }
 
 function printRows(rows: readonly Row[], format: OutputFormat, io: Io): void {

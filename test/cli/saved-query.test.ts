@@ -55,6 +55,30 @@ describe('flowwatch query --saved', () => {
     }
   });
 
+  test("a result cut by the query's own LIMIT says so on stderr; a complete one does not", async () => {
+    // GIVEN the port scanner, whose 1000 probes fill traffic-from-source's LIMIT 1000
+    expect(fromSource(ATTACKERS.scanner).length).toBeGreaterThanOrEqual(1000);
+    const run = (addr: string) =>
+      runCli([
+        'query',
+        '--saved',
+        'traffic-from-source',
+        '--param',
+        `source_addr=${addr}`,
+        logs,
+        '--format',
+        'json',
+        '--quiet',
+      ]);
+    const capped = await run(ATTACKERS.scanner);
+    // THEN 1000 rows come back with a warning naming the limit
+    expect(capped.code).toBe(0);
+    expect(jsonLines(capped.stdout)).toHaveLength(1000);
+    expect(capped.stderr).toContain("warning: 1000 rows is the saved query's own LIMIT 1000");
+    // AND a source with fewer rows gets no warning
+    expect((await run(ATTACKERS.bruteForcer)).stderr).toBe('');
+  });
+
   test('--since/--until narrow the window to records starting in it', async () => {
     const attacker = ATTACKERS.bruteForcer;
     const attack = data.attacks.find((a) => a.keys.srcaddr === attacker)!;
