@@ -86,3 +86,15 @@ export function parseFormat(text: string): OutputFormat {
     throw new UsageError(`--format: '${text}' is not a format (use table or json)`);
   return text as OutputFormat;
 }
+
+/** `--since` / `--until` as Unix seconds (each optional); `--until` must come after `--since`. */
+export function parseWindowFlags(flags: { since?: string; until?: string }): {
+  since?: number;
+  until?: number;
+} {
+  const since = flags.since === undefined ? undefined : parseIsoTime('--since', flags.since, 'floor');
+  const until = flags.until === undefined ? undefined : parseIsoTime('--until', flags.until, 'ceil');
+  if (since !== undefined && until !== undefined && until <= since)
+    throw new UsageError(`--until (${flags.until}) must be after --since (${flags.since})`);
+  return { since, until };
+}

@@ -4,10 +4,11 @@ import type { SavedQuery } from '../infra/saved-queries';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { colorsFor, renderTable } from './format';
 import type { Io } from './io';
-import { type OutputFormat, parseFieldsOption, parseFormat, parseIsoTime } from './options';
+import { type OutputFormat, parseFieldsOption, parseFormat, parseWindowFlags } from './options';
 import { createProgress, progressWanted } from './progress';
 import {
   hasLoadProblems,
+  inputWindow,
   MAX_PRINTED_ISSUES,
   openSession,
   parseMemoryLimit,
@@ -105,17 +106,8 @@ async function planQuery(first: string | undefined, rest: string[], flags: Query
     throw new UsageError(
       `'${query.name}' needs ${missing.map((m) => `--param ${m}=<${query.parameters[m]}>`).join(', ')} (${paramList(query)})`,
     );
-  const since = flags.since === undefined ? undefined : parseIsoTime('--since', flags.since, 'floor');
-  const until = flags.until === undefined ? undefined : parseIsoTime('--until', flags.until, 'ceil');
-  if (since !== undefined && until !== undefined && until <= since)
-    throw new UsageError(`--until (${flags.until}) must be after --since (${flags.since})`);
+  const { since, until } = parseWindowFlags(flags);
   return { kind: 'saved', query, inputs, since, until, paths: positionals };
-}
-
-function toSeconds(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return null;
 }
 
 /**
@@ -156,18 +148,13 @@ export async function queryCommand(
       printRows(result.rows, format, io);
       return EXIT_OK;
     }
-    const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {
-      label: 'input span',
-    });
-    const lo = toSeconds(span.rows[0]?.lo);
-    const hi = toSeconds(span.rows[0]?.hi);
-    const start = plan.since ?? lo;
-    const end = plan.until ?? (hi === null ? null : hi + 1);
-    if (start === null || end === null || end <= start) {
+    const window = await inputWindow(session, plan);
+    if (window === null) {
       if (!flags.quiet) io.err('no records in the window');
       printRows([], format, io);
       return EXIT_OK;
     }
+    const { start, end } = window;
     if (plan.since !== undefined || plan.until !== undefined) {
       // Saved queries bound only the window start (on Athena it ends now), so --until would do
       // nothing: shadow flow_logs with a temp view of the window. The bounds are integers parsed

@@ -5,7 +5,7 @@ import type { Detection } from '../detection/registry';
 import type { DetectionRunError } from '../detection/run-detections';
 import type { TimeWindow } from '../detection/window';
 import type { LoadReport } from '../local/report';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './errors';
 import {
   colorsFor,
   findingCounts,
@@ -20,13 +20,14 @@ import {
   type OutputFormat,
   parseFieldsOption,
   parseFormat,
-  parseIsoTime,
   parseSeverity,
+  parseWindowFlags,
   selectDetections,
 } from './options';
 import { createProgress, PROGRESS_MIN_FILES, progressWanted } from './progress';
 import {
   hasLoadProblems,
+  inputWindow,
   MAX_PRINTED_ISSUES,
   openSession,
   parseMemoryLimit,
@@ -78,10 +79,7 @@ interface ParsedScan {
 async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
   const format = parseFormat(flags.format ?? 'table');
   const fields = parseFieldsOption(flags.fields);
-  const since = flags.since === undefined ? undefined : parseIsoTime('--since', flags.since, 'floor');
-  const until = flags.until === undefined ? undefined : parseIsoTime('--until', flags.until, 'ceil');
-  if (since !== undefined && until !== undefined && until <= since)
-    throw new UsageError(`--until (${flags.until}) must be after --since (${flags.since})`);
+  const { since, until } = parseWindowFlags(flags);
   const failOn = flags.failOn === undefined ? undefined : parseSeverity('--fail-on', flags.failOn);
   const { loadDetections } = await import('../detection/registry');
   const detections = selectDetections(loadDetections(), flags.detections);
@@ -89,12 +87,6 @@ async function parseScanFlags(flags: ScanFlags): Promise<ParsedScan> {
   const { readContextOptions } = await import('./inventory');
   const context = await readContextOptions(flags.inventory, flags.threatIntel, flags);
   return { fields, detections, since, until, format, failOn, memoryLimit, context };
-}
-
-function toSeconds(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return null;
 }
 
 /**
@@ -122,14 +114,8 @@ export async function scanPaths(
       const { printContextReport } = await import('./inventory');
       printContextReport(session.context, io.err, MAX_PRINTED_ISSUES, quiet);
     }
-    const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {
-      label: 'input span',
-    });
-    const lo = toSeconds(span.rows[0]?.lo);
-    const hi = toSeconds(span.rows[0]?.hi);
-    const start = parsed.since ?? lo;
-    const end = parsed.until ?? (hi === null ? null : hi + 1);
-    if (start === null || end === null || end <= start)
+    const window = await inputWindow(session, parsed);
+    if (window === null)
       return {
         findings: [],
         errors: [],
@@ -140,7 +126,6 @@ export async function scanPaths(
         loadMs: session.loadMs,
         contextIssues,
       };
-    const window = { start, end };
     const { runDetections } = await import('../detection/run-detections');
     // Detections take long exactly when the input was big: show their bar when the load's was.
     const detecting = createProgress(progressWanted(quiet) && session.report.files >= PROGRESS_MIN_FILES, 1);

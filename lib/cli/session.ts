@@ -116,3 +116,27 @@ export function printLoadIssues(report: LoadReport, write: (line: string) => voi
       `warning: ${report.skippedLines} malformed line${report.skippedLines === 1 ? '' : 's'} skipped, ${report.corruptFiles.length} corrupt file${report.corruptFiles.length === 1 ? '' : 's'}`,
     );
 }
+
+function toSeconds(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return null;
+}
+
+/**
+ * The window a local run covers: the whole loaded input (first record start .. last end + 1)
+ * unless --since/--until narrow it; null when that leaves nothing (no records, or an empty range).
+ */
+export async function inputWindow(
+  session: Session,
+  bounds: { since?: number; until?: number },
+): Promise<{ start: number; end: number } | null> {
+  const span = await session.engine.query('SELECT min(start) AS lo, max("end") AS hi FROM flow_logs', [], {
+    label: 'input span',
+  });
+  const lo = toSeconds(span.rows[0]?.lo);
+  const hi = toSeconds(span.rows[0]?.hi);
+  const start = bounds.since ?? lo;
+  const end = bounds.until ?? (hi === null ? null : hi + 1);
+  return start === null || end === null || end <= start ? null : { start, end };
+}

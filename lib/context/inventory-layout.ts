@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { formatDt } from '../detection/window';
 import { ENI_INVENTORY_COLUMNS, type EniRecord } from './eni-inventory';
 
 /**
@@ -27,8 +28,7 @@ function pad(n: number, w = 2): string {
 
 /** `yyyy/MM/dd/HH` of a Unix time (UTC), the flow_logs dt format. */
 export function dtOf(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+  return formatDt(unixSeconds, 'hour');
 }
 
 function stampOf(unixSeconds: number): string {

@@ -1,6 +1,6 @@
 import type { QueryEngine, Row, SqlValue } from './engine';
 import type { Finding } from './finding';
-import { INVENTORY_LOOKBACK_SECONDS, inventoryDt } from './registry';
+import { inventoryDtStart } from './registry';
 import { parseSqlTemplate, renderSqlTemplate } from './sql-template';
 
 /** Result columns that name the entity behind a finding (alerts print them as one label). */
@@ -49,7 +49,7 @@ export async function nameEntities(
       const batch = ids.slice(i, i + LOOKUP_BATCH);
       const { sql, params } = renderSqlTemplate(
         LOOKUP,
-        { inventory_dt_start: inventoryDt(windowStart - INVENTORY_LOOKBACK_SECONDS), ids: batch },
+        { inventory_dt_start: inventoryDtStart(windowStart), ids: batch },
         [],
         'entity lookup',
       );

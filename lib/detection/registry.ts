@@ -13,6 +13,7 @@ import {
   type TemplatePart,
   templateParamNames,
 } from './sql-template';
+import { formatDt } from './window';
 
 /** The folder holding FlowWatch's package.json, found from this file (works from lib/ and dist/lib/). */
 function findPackageRoot(start: string): string {
@@ -38,9 +39,12 @@ export const BUILTIN_PARAMS = ['window_start', 'window_end', 'dt_start', 'dt_end
 export const OPTIONAL_BUILTIN_PARAMS = ['inventory_dt_start'] as const;
 export const INVENTORY_LOOKBACK_SECONDS = 7 * 24 * 3600;
 
-/** `yyyy/MM/dd/HH` (UTC) of an instant: the eni_inventory table's `dt`, whatever flow_logs uses. */
-export function inventoryDt(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
+/**
+ * `:inventory_dt_start` for a window: the hour INVENTORY_LOOKBACK_SECONDS before its start, in
+ * eni_inventory's hourly `dt` format whatever the flow_logs partitions are.
+ */
+export function inventoryDtStart(windowStart: number): string {
+  return formatDt(windowStart - INVENTORY_LOOKBACK_SECONDS, 'hour');
 }
 
 export interface Detection {
@@ -225,7 +229,7 @@ export function renderDetection(
     window_end: bounds.windowEnd,
     dt_start: bounds.dtStart,
     dt_end: bounds.dtEnd,
-    inventory_dt_start: inventoryDt(bounds.windowStart - INVENTORY_LOOKBACK_SECONDS),
+    inventory_dt_start: inventoryDtStart(bounds.windowStart),
   };
   for (const [name, v] of Object.entries(resolveDetectionValues(d, options.settings))) {
     if (Array.isArray(v)) {

@@ -11,7 +11,7 @@ import {
   type Detection,
   type DetectionSettings,
   INVENTORY_LOOKBACK_SECONDS,
-  inventoryDt,
+  inventoryDtStart,
   OPTIONAL_BUILTIN_PARAMS,
   QUERIES_DIR,
   resolveDetectionValues,
@@ -241,7 +241,7 @@ export function renderSavedQueryBound(
         ? values[p.name]
         : p.name === 'inventory_dt_start' && typeof values.window_start === 'number'
           ? // as renderDetection derives it from the window
-            inventoryDt(values.window_start - INVENTORY_LOOKBACK_SECONDS)
+            inventoryDtStart(values.window_start)
           : q.fixed[p.name];
       if (v === undefined) throw new SavedQueryError(q.path, `no value for :${p.name}`);
       if (Array.isArray(v)) {
@@ -273,7 +273,7 @@ export function savedQueryWindowValues(
     window_end: window.end,
     dt_start: dtStart,
     dt_end: dtEnd,
-    inventory_dt_start: inventoryDt(window.start - INVENTORY_LOOKBACK_SECONDS),
+    inventory_dt_start: inventoryDtStart(window.start),
   };
 }
 

@@ -1,5 +1,10 @@
 import { rowToFinding } from '../../lib/detection/finding';
-import { inventoryDt, loadDetections, parseDetection, renderDetection } from '../../lib/detection/registry';
+import {
+  inventoryDtStart,
+  loadDetections,
+  parseDetection,
+  renderDetection,
+} from '../../lib/detection/registry';
 
 const bounds = {
   windowStart: 1_714_557_600, // 2024-05-01T10:00:00Z
@@ -25,7 +30,7 @@ WHERE dt BETWEEN :dt_start AND :dt_end AND start >= :window_start AND start < :w
 
 describe('inventory_dt_start', () => {
   it('is the hour seven days before the window start, whatever the flow_logs partition format', () => {
-    expect(inventoryDt(bounds.windowStart - 7 * 24 * 3600)).toBe('2024/04/24/10');
+    expect(inventoryDtStart(bounds.windowStart)).toBe('2024/04/24/10');
     // GIVEN a detection that joins the inventory WHEN rendered
     const d = loadDetections().find((x) => x.meta.id === 'threat-intel-match')!;
     const r = renderDetection(d, { ...bounds, dtStart: '2024/05/01', dtEnd: '2024/05/01' });

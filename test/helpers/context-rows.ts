@@ -2,7 +2,7 @@ import { BOOLEAN, type DuckDBConnection, LIST, listValue, MAP, mapValue, VARCHAR
 import { ENI_INVENTORY_COLUMNS } from '../../lib/context/eni-inventory';
 import { ENI_INVENTORY_TABLE, INVENTORY_PARTITION_COLUMNS } from '../../lib/context/inventory-store';
 import { loadThreatIntel, parseThreatIntel, type ThreatIntelRecord } from '../../lib/context/threat-intel';
-import { inventoryDt } from '../../lib/detection/registry';
+import { formatDt } from '../../lib/detection/window';
 import { toEpochSeconds } from './flow-table';
 
 /**
@@ -46,7 +46,7 @@ export function completeInventoryRow(row: InventoryFixtureRow, where: string): I
   merged.snapshot_time = snapshot;
   merged.aws_account_id ??= merged.account_id ?? null;
   merged.aws_region ??= merged.region ?? null;
-  merged.dt ??= inventoryDt(snapshot);
+  merged.dt ??= formatDt(snapshot, 'hour');
   const out: InventoryRow = {};
   for (const c of INVENTORY_COLUMNS) out[c.name] = merged[c.name] ?? null;
   return out;
