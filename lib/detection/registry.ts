@@ -61,15 +61,20 @@ export interface Detection {
 export const CONTEXT_TABLES = ['eni_inventory', 'threat_intel'] as const;
 export type ContextTable = (typeof CONTEXT_TABLES)[number];
 
+/** SQL with comments removed and string literals blanked, so checks see only code. */
+export function sqlCodeOnly(sql: string): string {
+  return sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/'(?:[^']|'')*'/g, "''");
+}
+
 /**
  * The context tables a detection's SQL reads (comments and string literals ignored), so its
  * Lambda is granted exactly those tables and no others.
  */
 export function referencedContextTables(d: Pick<Detection, 'body'>): ContextTable[] {
-  const code = d.body
-    .replace(/--[^\n]*/g, '')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/'(?:[^']|'')*'/g, "''")
+  const code = sqlCodeOnly(d.body)
     // The table macro reads eni_inventory (lib/detection/sql-template.ts).
     .replace(/\{\{\s*latest_eni_inventory\s*\}\}/g, ' eni_inventory ');
   return CONTEXT_TABLES.filter((t) => new RegExp(`\\b${t}\\b`).test(code));

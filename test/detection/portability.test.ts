@@ -1,5 +1,5 @@
 import { FLOW_LOG_FIELDS } from '../../lib/detection/fields';
-import { loadDetections } from '../../lib/detection/registry';
+import { loadDetections, sqlCodeOnly } from '../../lib/detection/registry';
 
 /**
  * The detection SQL must run unchanged on Athena (Trino) and DuckDB. These checks catch the
@@ -23,18 +23,10 @@ const DUCKDB_ONLY: readonly [RegExp, string][] = [
   ],
 ];
 
-/** SQL with comments and string literals blanked, so checks see only code. */
-function codeOnly(sql: string): string {
-  return sql
-    .replace(/--[^\n]*/g, '')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/'(?:[^']|'')*'/g, "''");
-}
-
 const columns = new Set(FLOW_LOG_FIELDS.map((f) => f.column));
 
 describe.each(loadDetections().map((d) => [d.meta.id, d] as const))('%s SQL is portable', (_id, d) => {
-  const code = codeOnly(d.body);
+  const code = sqlCodeOnly(d.body);
 
   it('uses no DuckDB-only syntax or functions', () => {
     const hits = DUCKDB_ONLY.filter(([re]) => re.test(code)).map(([, what]) => what);
